@@ -1,0 +1,222 @@
+"""The reverse-mode walk. It knows nodes, parents, saved values and rules; nothing about ops.
+
+Nodes are numbered as they are recorded, and a node's inputs are always older than the node,
+so visiting pending nodes newest first (a heap on the number) is a topological order: no
+recursion, no dependency-counting pass, and each gradient is popped once it is consumed.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from . import graph
+from .grad_mode import _state
+from .graph import Node
+
+_ndarray = np.ndarray
+
+
+class _Shape:
+    """Stands in for an input whose rule needs only its shape (``save=SAVE_SHAPES``)."""
+
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape) -> None:
+        self.shape = shape
+        self.ndim = len(shape) if shape is not None else 0
+
+
+def _sum_to(g, shape):
+    """Sum a gradient over the dimensions its input was broadcast along."""
+    lead = g.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"a gradient of shape {list(g.shape)} cannot be summed to the "
+                           f"input's shape {list(shape)}")
+    gshape = g.shape
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and gshape[i + lead] != 1)
+    if axes:
+        g = _SUM(g, axis=axes, keepdims=True)
+    if g.shape != shape:
+        if lead == 0 and any(a != b and a != 1 for a, b in zip(g.shape, shape)):
+            raise RuntimeError(f"a gradient of shape {list(g.shape)} does not match its input's "
+                               f"shape {list(shape)}")
+        g = _RESHAPE(g, shape=shape)
+    return g
+
+
+def _version_error(t, expected: int, producer: str | None) -> RuntimeError:
+    dtype_name = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                  "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(
+        t.dtype.name if hasattr(t, "dtype") else "", "Tensor")
+    where = f", which is output 0 of {producer}," if producer else ""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [chainrule.{dtype_name} {list(t.shape)}]{where} is at version "
+        f"{t._vc[0]}; expected version {expected} instead. Hint: the operation that modified it "
+        "ran after it was saved; compute on a copy (x.clone()) or run the in-place operation "
+        "after backward.")
+
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+def _saved_values(node: Node, create_graph: bool):
+    """The inputs and output as the node's rules want them: arrays for a plain backward,
+    Tensors (still attached to the graph) when the backward itself is recorded."""
+    prim = node.prim
+    if node.freed:
+        raise RuntimeError(_FREED)
+    if prim.save == 2:
+        for a, v in zip(node.inputs, node.versions):
+            if v is not None and a._vc[0] != v:
+                fn = a.grad_fn
+                raise _version_error(a, v, fn.name() if fn is not None else None)
+        vals = node.inputs if create_graph else node.arrays
+    elif prim.save == 1:
+        vals = [_Shape(s) for s in node.shapes]
+    else:
+        vals = [None] * len(node.parents)
+    ans = node.ans
+    if ans is not None:
+        if node.out_vc[0] != 0:
+            out = graph.wrap(ans)
+            out._vc = node.out_vc
+            raise _version_error(out, 0, prim.node_name)
+        if create_graph:
+            ans = graph.wrap(ans, node)
+    return vals, ans
+
+
+def _run_hooks(hooks, g, create_graph):
+    for hook in hooks:
+        t = g if create_graph else graph.wrap(g)
+        r = hook(t)
+        if r is not None:
+            g = r if create_graph else r._data
+    return g
+
+
+def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
+                 inputs=None, accumulate: bool = True):
+    """Propagate ``root_grads`` from ``roots`` back through the graph.
+
+    With ``accumulate``, gradients of leaves are added to their ``.grad`` (restricted to
+    ``inputs`` when given). Without it (``autograd.grad``), returns the gradients of ``inputs``
+    in order, None for those the graph does not reach.
+    """
+    Tensor = graph.Tensor
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
+    try:
+        grads: dict = {}
+        leaf_grads: dict = {}
+        heap: list = []
+        captured: dict = {}
+        capture_nodes = None
+        if inputs is not None:
+            capture_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
+        for t, g in zip(roots, root_grads):
+            node = t.grad_fn
+            if node is None:
+                leaf_grads[t] = g if t not in leaf_grads else leaf_grads[t] + g
+            elif node in grads:
+                grads[node] = grads[node] + g
+            else:
+                grads[node] = g
+                heapq.heappush(heap, (-node.seq, node))
+
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph)
+            if node.retain is not None:
+                owner = node.retain()
+                if owner is not None and owner.grad_fn is node:
+                    gt = g if create_graph else graph.wrap(np.array(g, copy=True))
+                    owner._grad = gt if owner._grad is None else owner._grad + gt
+            if capture_nodes is not None and node in capture_nodes:
+                captured[capture_nodes[node]] = g
+            prim = node.prim
+            vals, ans = _saved_values(node, create_graph)
+            params = node.params
+            vjps = prim.vjps
+            shapes = node.shapes
+            for i, parent in enumerate(node.parents):
+                if parent is None:
+                    continue
+                gi = vjps[i](g, ans, *vals, **params)
+                if gi is None:
+                    continue
+                shape = shapes[i]
+                if gi.shape != shape:
+                    gi = _sum_to(gi, shape)
+                if type(parent) is Node:
+                    prev = grads.get(parent)
+                    if prev is None:
+                        grads[parent] = gi
+                        heapq.heappush(heap, (-parent.seq, parent))
+                    else:
+                        grads[parent] = prev + gi
+                else:
+                    prev = leaf_grads.get(parent)
+                    leaf_grads[parent] = gi if prev is None else prev + gi
+            if not retain_graph:
+                node.release()
+
+        if not accumulate:
+            result = []
+            for t in inputs:
+                g = leaf_grads.get(t) if t.grad_fn is None else captured.get(t)
+                if g is not None and not isinstance(g, Tensor):
+                    g = graph.wrap(g if g.flags.writeable else np.array(g))
+                result.append(g)
+            return result
+
+        wanted = None if inputs is None else {id(t) for t in inputs}
+        for leaf, g in leaf_grads.items():
+            if wanted is not None and id(leaf) not in wanted:
+                continue
+            _accumulate(leaf, g, create_graph)
+        for t, g in captured.items():
+            if t.grad_fn is not None and (wanted is None or id(t) in wanted):
+                _accumulate(t, g, create_graph)
+        return None
+    finally:
+        _state.enabled = prev_mode
+
+
+def _accumulate(leaf, g, create_graph: bool) -> None:
+    """Add a gradient into ``leaf.grad``: in place on a plain backward, recorded otherwise."""
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    old = leaf._grad
+    if create_graph:
+        if not isinstance(g, graph.Tensor):
+            g = graph.wrap(g)
+        leaf._grad = g if old is None else old + g
+    elif old is None:
+        leaf._grad = graph.wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
+    elif old._requires_grad:
+        leaf._grad = graph.wrap(old._data + g)
+    else:
+        np.add(old._data, g, out=old._data, casting="unsafe")
+        old._vc[0] += 1
+
+
+_SUM = None
+_RESHAPE = None
+
+
+def _bind(sum_prim, reshape_prim) -> None:
+    """The engine sums broadcast gradients with the table's own sum and reshape primitives."""
+    global _SUM, _RESHAPE
+    _SUM = sum_prim
+    _RESHAPE = reshape_prim

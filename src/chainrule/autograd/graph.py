@@ -1,0 +1,154 @@
+"""The recorded graph: one ``Node`` per differentiable operation, made while the program runs.
+
+A node knows its primitive, its parents (one per input: the input's node, the leaf tensor
+itself, or None where no gradient flows) and what the primitive's rules need. It never holds
+its own output tensor, only the output's array, so graphs have no reference cycles and die by
+reference counting as soon as their outputs are dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .grad_mode import _state
+
+Tensor = None  # bound by chainrule.tensor once the class exists (the two modules need each other)
+_next_seq = itertools.count().__next__
+_ndarray = np.ndarray
+_asarray = np.asarray
+_new = object.__new__
+
+
+class Node:
+    """A recorded operation (``grad_fn``). Named like PyTorch's nodes (``MulBackward0``)."""
+
+    __slots__ = ("prim", "parents", "params", "shapes", "inputs", "arrays", "versions", "ans",
+                 "out_vc", "seq", "hooks", "retain", "freed", "__weakref__")
+
+    def name(self) -> str:
+        return self.prim.node_name
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((parent_node, 0), ...)`` in input order; leaves appear as ``AccumulateGrad``."""
+        return tuple((p if p is None or type(p) is Node else AccumulateGrad(p), 0)
+                     for p in self.parents)
+
+    def __repr__(self) -> str:
+        return f"<{self.prim.node_name} object at {id(self):#x}>"
+
+    def release(self) -> None:
+        """Drop what was saved for backward (after a backward without retain_graph)."""
+        if self.arrays is not None or self.ans is not None:
+            self.inputs = self.arrays = self.ans = None
+            self.freed = True
+
+
+class AccumulateGrad:
+    """The node that stands for a leaf tensor in ``next_functions``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def __eq__(self, other) -> bool:
+        return type(other) is AccumulateGrad and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` takes the hook away."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def wrap(data, node=None):
+    """A new Tensor around an array (no copy). With a node it is that node's output."""
+    if type(data) is not _ndarray:
+        data = _asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._grad = None
+    t.grad_fn = node
+    t._requires_grad = node is not None
+    t._vc = [0]
+    t._base = None
+    t._hooks = None
+    return t
+
+
+def record(prim, out, args, arrays, params):
+    """Wrap a primitive's output and, when grad mode is on and an input requires grad, record
+    the node that will differentiate it."""
+    t = wrap(out)
+    if prim.view:
+        base = args[0]
+        t._vc = base._vc
+        t._base = base if base._base is None else base._base
+    if not (prim.differentiable and _state.enabled):
+        return t
+    parents = []
+    shapes = []
+    needed = False
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a.grad_fn
+            parents.append(a if fn is None else fn)
+            shapes.append(a._data.shape)
+            needed = True
+        else:
+            parents.append(None)
+            shapes.append(None)
+    if not needed:
+        return t
+    node = _new(Node)
+    node.prim = prim
+    node.parents = tuple(parents)
+    node.params = params
+    node.shapes = shapes
+    node.seq = _next_seq()
+    node.hooks = node.retain = None
+    node.freed = False
+    if prim.save == 2:
+        node.inputs = args
+        node.arrays = arrays
+        node.versions = [a._vc[0] if isinstance(a, Tensor) else None for a in args]
+    else:
+        node.inputs = node.arrays = node.versions = None
+    if prim.save_ans:
+        node.ans = t._data
+        node.out_vc = t._vc
+    else:
+        node.ans = node.out_vc = None
+    t.grad_fn = node
+    t._requires_grad = True
+    return t
+
+
+def apply(prim, args, params):
+    """Run a primitive on Tensors (and constants) and record it."""
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    return record(prim, prim.forward(*arrays, **params), args, arrays, params)

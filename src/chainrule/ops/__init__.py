@@ -1,0 +1,31 @@
+"""The primitive table (``PRIMITIVES``), organised by family, and MindSpore's spellings of
+the functions that the source tutorials use (``ops.ones(shape, dtype)``, ``ops.matmul``...).
+"""
+
+from __future__ import annotations
+
+from .. import creation as _creation
+from ._table import PRIMITIVES, Primitive, defprim
+from . import composite, elementwise, indexing, linalg, reduction, shape
+from .linalg import matmul
+
+__all__ = ["PRIMITIVES", "Primitive", "defprim", "ones", "zeros", "ones_like", "zeros_like",
+           "matmul", "composite", "elementwise", "indexing", "linalg", "reduction", "shape"]
+
+
+def ones(shape, dtype=None):
+    """MindSpore's ``ops.ones(shape, dtype)``."""
+    return _creation.ones(shape if isinstance(shape, (tuple, list)) else (shape,), dtype=dtype)
+
+
+def zeros(shape, dtype=None):
+    """MindSpore's ``ops.zeros(shape, dtype)``."""
+    return _creation.zeros(shape if isinstance(shape, (tuple, list)) else (shape,), dtype=dtype)
+
+
+def ones_like(input, dtype=None):
+    return _creation.ones_like(input, dtype=dtype)
+
+
+def zeros_like(input, dtype=None):
+    return _creation.zeros_like(input, dtype=dtype)

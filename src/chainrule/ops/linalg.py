@@ -1,0 +1,197 @@
+"""Linear algebra: ``matmul`` and ``einsum`` as primitives; ``mm``, ``bmm``, ``mv``, ``dot``,
+``outer`` as checked spellings of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.graph import record
+from ..tensor import Tensor
+from . import _cases as C
+from ._table import Variadic, defprim
+from .shape import permute_p, reshape_p
+
+
+def _mT(x):
+    """Swap the last two dimensions."""
+    nd = len(x.shape)
+    return permute_p(x, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_vjp_a(g, ans, a, b):
+    # Vectors are matrices with a unit dimension that is dropped again; batch dimensions that
+    # were broadcast are summed by the engine.
+    if b.ndim == 1:
+        g = reshape_p(g, shape=tuple(g.shape) + (1,))
+        b = reshape_p(b, shape=(b.shape[0], 1))
+    if a.ndim == 1:
+        g = reshape_p(g, shape=tuple(g.shape[:-1]) + (1, g.shape[-1]))
+    ga = matmul_p(g, _mT(b))
+    if a.ndim == 1:
+        ga = reshape_p(ga, shape=tuple(ga.shape[:-2]) + (ga.shape[-1],))
+    return ga
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    if a.ndim == 1:
+        g = reshape_p(g, shape=tuple(g.shape[:-1]) + (1, g.shape[-1]) if b.ndim > 1
+                      else tuple(g.shape) + (1,))
+        a = reshape_p(a, shape=(1, a.shape[0]))
+    if b.ndim == 1:
+        g = reshape_p(g, shape=tuple(g.shape) + (1,))
+    gb = matmul_p(_mT(a), g)
+    if b.ndim == 1:
+        gb = reshape_p(gb, shape=tuple(gb.shape[:-1]))
+    return gb
+
+
+matmul_p = defprim("matmul", np.matmul, vjps=(_matmul_vjp_a, _matmul_vjp_b), multilinear=True,
+                   node_name="MmBackward0",
+                   test=C.cases((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}),
+                                (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {}),
+                                (((2, 1, 3, 4), (3, 4, 2)), {})))
+
+
+def _parse_einsum(subscripts: str, nargs: int):
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise NotImplementedError("einsum with '...' (ellipsis) is not supported yet")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs = subscripts
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != nargs:
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+                           if nargs > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    for s in ins:
+        if len(set(s)) != len(s):
+            raise NotImplementedError(f"einsum with a repeated index within one operand ({s!r}) "
+                                      "is not supported yet")
+    return ins, out
+
+
+def _einsum(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_vjp(i, g, ans, *operands, subscripts):
+    ins, out = _parse_einsum(subscripts, len(operands))
+    target = ins[i]
+    others = [(s, op) for j, (s, op) in enumerate(zip(ins, operands)) if j != i]
+    reachable = set(out).union(*[set(s) for s, _ in others])
+    kept = "".join(c for c in target if c in reachable)
+    expr = ",".join([out] + [s for s, _ in others]) + "->" + kept
+    grad = einsum_p(g, *[op for _, op in others], subscripts=expr)
+    if kept != target:
+        # Indices summed away by this operand alone: the gradient is constant along them.
+        shape = tuple(operands[i].shape)
+        kept_shape = tuple(n if c in reachable else 1 for c, n in zip(target, shape))
+        grad = reshape_p(grad, shape=kept_shape)
+        from .shape import broadcast_to_p
+        grad = broadcast_to_p(grad, shape=shape)
+    return grad
+
+
+einsum_p = defprim("einsum", _einsum, vjps=Variadic(_einsum_vjp), multilinear=True,
+                   test=C.cases((((3, 4), (4, 5)), {"subscripts": "ij,jk->ik"}),
+                                (((3, 4),), {"subscripts": "ij->j"}),
+                                (((2, 3), (3, 4), (4,)), {"subscripts": "ij,jk,k->i"}),
+                                (((3,), (4,)), {"subscripts": "i,j"}),
+                                (((2, 3, 4), (2, 4)), {"subscripts": "bij,bj->bi"})))
+
+
+# ---------------------------------------------------------------- public functions
+def _matmul_error(a, b) -> RuntimeError:
+    sa, sb = a.shape, b.shape
+    if len(sa) == 2 and len(sb) == 2:
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
+                            f"{sb[0]}x{sb[1]})")
+    if len(sa) == 1 and len(sb) == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                            f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
+                            f"{sb[0]} elements respectively")
+    return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to match: "
+                        f"shapes {list(sa)} and {list(sb)} cannot be multiplied")
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with NumPy's rules for vectors and broadcast batch dimensions."""
+    from .elementwise import _promote
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)
+            and input._data.dtype == other._data.dtype):
+        input, other = _promote(input, other, floating=False)
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    try:
+        out = np.matmul(a, b)
+    except ValueError:
+        raise _matmul_error(a, b) from None
+    return record(matmul_p, out, (input, other), (a, b), {})
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"self must be a matrix" if input.ndim != 2 else "mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3
+                           else "batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, "
+                           f"{mat2.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError("vector + matrix @ vector expected, got "
+                           f"{vec.ndim}, {input.ndim}, {vec.ndim}")
+    return matmul(input, vec)
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D "
+                           "tensors")
+    return matmul(input, tensor)
+
+
+inner = dot
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    return einsum("i,j->ij", input, vec2)
+
+
+ger = outer
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. ``einsum("ij,jk->ik", a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    from .elementwise import to_dtype
+    from .._dtype import promote_types
+    dt = operands[0]._data.dtype
+    for op in operands[1:]:
+        dt = promote_types(dt, op._data.dtype)
+    operands = tuple(to_dtype(op, dt) for op in operands)
+    _parse_einsum(equation, len(operands))
+    arrays = [op._data for op in operands]
+    params = {"subscripts": equation}
+    try:
+        out = _einsum(*arrays, subscripts=equation)
+    except ValueError as e:
+        raise RuntimeError(f"einsum(): {e} (operand shapes "
+                           f"{[list(a.shape) for a in arrays]})") from None
+    return record(einsum_p, out, operands, arrays, params)

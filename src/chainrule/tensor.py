@@ -683,7 +683,7 @@ from .ops import composite as _cm  # noqa: E402
 from .ops import reduction as _red  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 
-_engine._bind(_red.sum_p, _shape.reshape_p)
+_engine._bind(_red.sum_p, _shape.reshape_p, _ew.cast_p)
 
 # Methods that are the public functions with the tensor as first argument.
 _METHODS = {

@@ -47,6 +47,14 @@ def _sum_to(g, shape):
     return g
 
 
+def _cast(g, dtype):
+    """A gradient in its input's dtype: rules may promote (an integer count, a float64 constant);
+    the gradient of a float32 input stays float32."""
+    if isinstance(g, graph.Tensor):
+        return _CAST(g, dtype=dtype, source=g._data.dtype)
+    return g.astype(dtype)
+
+
 def _version_error(t, expected: int, producer: str | None) -> RuntimeError:
     dtype_name = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                   "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(
@@ -80,7 +88,7 @@ def _saved_values(node: Node, create_graph: bool):
                 raise _version_error(a, v, fn.name() if fn is not None else None)
         vals = node.inputs if create_graph else node.arrays
     elif prim.save == 1:
-        vals = [_Shape(s) for s in node.shapes]
+        vals = [_Shape(m and m[0]) for m in node.metas]
     else:
         vals = [None] * len(node.parents)
     ans = node.ans
@@ -148,16 +156,18 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             vals, ans = _saved_values(node, create_graph)
             params = node.params
             vjps = prim.vjps
-            shapes = node.shapes
+            metas = node.metas
             for i, parent in enumerate(node.parents):
                 if parent is None:
                     continue
                 gi = vjps[i](g, ans, *vals, **params)
                 if gi is None:
                     continue
-                shape = shapes[i]
+                shape, dtype = metas[i]
                 if gi.shape != shape:
                     gi = _sum_to(gi, shape)
+                if (gi._data if create_graph and isinstance(gi, Tensor) else gi).dtype != dtype:
+                    gi = _cast(gi, dtype)
                 if type(parent) is Node:
                     prev = grads.get(parent)
                     if prev is None:
@@ -211,12 +221,10 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
         old._vc[0] += 1
 
 
-_SUM = None
-_RESHAPE = None
+_SUM = _RESHAPE = _CAST = None
 
 
-def _bind(sum_prim, reshape_prim) -> None:
-    """The engine sums broadcast gradients with the table's own sum and reshape primitives."""
-    global _SUM, _RESHAPE
-    _SUM = sum_prim
-    _RESHAPE = reshape_prim
+def _bind(sum_prim, reshape_prim, cast_prim) -> None:
+    """The engine unbroadcasts and casts gradients with the table's own primitives."""
+    global _SUM, _RESHAPE, _CAST
+    _SUM, _RESHAPE, _CAST = sum_prim, reshape_prim, cast_prim

@@ -24,7 +24,7 @@ _new = object.__new__
 class Node:
     """A recorded operation (``grad_fn``). Named like PyTorch's nodes (``MulBackward0``)."""
 
-    __slots__ = ("prim", "parents", "params", "shapes", "inputs", "arrays", "versions", "ans",
+    __slots__ = ("prim", "parents", "params", "metas", "inputs", "arrays", "versions", "ans",
                  "out_vc", "seq", "hooks", "retain", "freed", "__weakref__")
 
     def name(self) -> str:
@@ -111,24 +111,25 @@ def record(prim, out, args, arrays, params):
     if not (prim.differentiable and _state.enabled):
         return t
     parents = []
-    shapes = []
+    metas = []
     needed = False
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a.grad_fn
             parents.append(a if fn is None else fn)
-            shapes.append(a._data.shape)
+            d = a._data
+            metas.append((d.shape, d.dtype))
             needed = True
         else:
             parents.append(None)
-            shapes.append(None)
+            metas.append(None)
     if not needed:
         return t
     node = _new(Node)
     node.prim = prim
     node.parents = tuple(parents)
     node.params = params
-    node.shapes = shapes
+    node.metas = metas
     node.seq = _next_seq()
     node.hooks = node.retain = None
     node.freed = False

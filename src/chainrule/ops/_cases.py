@@ -8,12 +8,12 @@ import numpy as np
 
 
 def uniform(lo: float = -2.0, hi: float = 2.0):
-    return lambda rng, shape: rng.uniform(lo, hi, shape)
+    return lambda rng, shape: np.asarray(rng.uniform(lo, hi, shape))
 
 
 def away_from_zero(lo: float = 0.2, hi: float = 2.0):
     """Values of either sign with |x| in [lo, hi]: keeps finite differences off a kink at 0."""
-    return lambda rng, shape: rng.uniform(lo, hi, shape) * rng.choice([-1.0, 1.0], shape)
+    return lambda rng, shape: np.asarray(rng.uniform(lo, hi, shape) * rng.choice([-1.0, 1.0], shape))
 
 
 _ELEMENTWISE_SHAPES = {
@@ -43,7 +43,7 @@ def cases(*specs):
             args = []
             for m in makers:
                 if isinstance(m, tuple):
-                    args.append(rng.standard_normal(m))
+                    args.append(np.asarray(rng.standard_normal(m)))
                 elif callable(m):
                     args.append(m(rng))
                 else:

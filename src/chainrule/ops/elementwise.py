@@ -206,7 +206,7 @@ cast_p = defprim("cast", _cast,
 sign_p = defprim("sign", np.sign, differentiable=False)
 floor_p = defprim("floor", np.floor, differentiable=False)
 ceil_p = defprim("ceil", np.ceil, differentiable=False)
-round_p = defprim("round", np.round, differentiable=False)
+round_p = defprim("round", np.rint, differentiable=False)
 floor_divide_p = defprim("floor_divide", np.floor_divide, differentiable=False)
 eq_p = defprim("eq", np.equal, differentiable=False)
 ne_p = defprim("ne", np.not_equal, differentiable=False)

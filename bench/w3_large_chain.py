@@ -28,7 +28,7 @@ def step(lib):
     return x.grad
 
 
-def run(repeats=10):
+def run(repeats=20):
     check_same("w3", step(chainrule), step(torch), atol=1e-9)
     ms = [best_of(lambda lib=lib: step(lib), repeats) * 1e3 for lib in (chainrule, torch)]
     return [row("W3 10 ops x 4M el, fwd+bwd", *ms, "ms", "<= 1.5x torch",

@@ -85,7 +85,7 @@ class Tensor:
         self._grad = None
         self.grad_fn = None
         self._requires_grad = False
-        self._vc = [0]
+        self._vc = None
         self._base = None
         self._hooks = None
         if requires_grad:
@@ -198,7 +198,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same values (shared memory and version counter) cut from the graph."""
         t = _graph.wrap(self._data)
-        t._vc = self._vc
+        t._vc = _graph.version_counter(self)
         return t
 
     def detach_(self) -> "Tensor":
@@ -208,7 +208,8 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._vc[0]
+        vc = self._vc
+        return vc[0] if vc else 0
 
     # ------------------------------------------------------------ attributes
     @property
@@ -406,7 +407,7 @@ class Tensor:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
                                f"be broadcast to indexing result of shape "
                                f"{list(data[index].shape)}") from None
-        self._vc[0] += 1
+        _graph.bump_version(self)
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):
@@ -556,14 +557,14 @@ class Tensor:
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
         np.copyto(data, values, casting="same_kind")
-        self._vc[0] += 1
+        _graph.bump_version(self)
 
-    def _inplace_ufunc(self, ufunc, other) -> "Tensor":
-        """In-place arithmetic without a graph (the optimiser's ``p -= lr * g``): straight into
-        the array, no temporary."""
+    def _arith_(self, ufunc, fn, other) -> "Tensor":
+        """In-place arithmetic. Without a graph (the optimiser's ``p -= lr * g``) it goes
+        straight into the array with no temporary; otherwise it is recorded by ``_inplace``."""
         if (_state.enabled and (self._requires_grad or (isinstance(other, Tensor)
                                                        and other._requires_grad))):
-            return None
+            return self._inplace(fn, other)
         data = self._data
         o = other._data if isinstance(other, Tensor) else other
         try:
@@ -578,26 +579,26 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
                                f"shape {list(np.broadcast_shapes(data.shape, np.shape(o)))}"
                                ) from None
-        self._vc[0] += 1
+        _graph.bump_version(self)
         return self
 
     def add_(self, other, *, alpha=1) -> "Tensor":
         if alpha != 1:
             other = other * alpha
-        return self._inplace_ufunc(np.add, other) or self._inplace(_ew.add, other)
+        return self._arith_(np.add, _ew.add, other)
 
     def sub_(self, other, *, alpha=1) -> "Tensor":
         if alpha != 1:
             other = other * alpha
-        return self._inplace_ufunc(np.subtract, other) or self._inplace(_ew.sub, other)
+        return self._arith_(np.subtract, _ew.sub, other)
 
     def mul_(self, other) -> "Tensor":
-        return self._inplace_ufunc(np.multiply, other) or self._inplace(_ew.mul, other)
+        return self._arith_(np.multiply, _ew.mul, other)
 
     def div_(self, other) -> "Tensor":
         if self._data.dtype.kind != "f":
             return self._inplace(_ew.div, other)
-        return self._inplace_ufunc(np.true_divide, other) or self._inplace(_ew.div, other)
+        return self._arith_(np.true_divide, _ew.div, other)
 
     __iadd__ = add_
     __isub__ = sub_

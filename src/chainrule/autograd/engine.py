@@ -18,16 +18,6 @@ from .graph import Node
 _ndarray = np.ndarray
 
 
-class _Shape:
-    """Stands in for an input whose rule needs only its shape (``save=SAVE_SHAPES``)."""
-
-    __slots__ = ("shape", "ndim")
-
-    def __init__(self, shape) -> None:
-        self.shape = shape
-        self.ndim = len(shape) if shape is not None else 0
-
-
 def _sum_to(g, shape):
     """Sum a gradient over the dimensions its input was broadcast along."""
     lead = g.ndim - len(shape)
@@ -81,15 +71,19 @@ def _saved_values(node: Node, create_graph: bool):
     prim = node.prim
     if node.freed:
         raise RuntimeError(_FREED)
-    if prim.save == 2:
-        for a, v in zip(node.inputs, node.versions):
-            if v is not None and a._vc[0] != v:
+    vals = node.vals
+    inputs = node.inputs
+    if inputs is not None:
+        versions = node.versions
+        for i, a in enumerate(inputs):
+            vc = getattr(a, "_vc", None)
+            if vc is not None and vc[0] != (versions[i] if versions else 0):
                 fn = a.grad_fn
-                raise _version_error(a, v, fn.name() if fn is not None else None)
-        vals = node.inputs if create_graph else node.arrays
-    elif prim.save == 1:
-        vals = [_Shape(m and m[0]) for m in node.metas]
-    else:
+                raise _version_error(a, versions[i] if versions else 0,
+                                     fn.name() if fn is not None else None)
+        if create_graph:
+            vals = inputs
+    elif vals is None:
         vals = [None] * len(node.parents)
     ans = node.ans
     if ans is not None:
@@ -156,14 +150,18 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             vals, ans = _saved_values(node, create_graph)
             params = node.params
             vjps = prim.vjps
-            metas = node.metas
             for i, parent in enumerate(node.parents):
                 if parent is None:
                     continue
                 gi = vjps[i](g, ans, *vals, **params)
                 if gi is None:
                     continue
-                shape, dtype = metas[i]
+                if type(parent) is Node:
+                    shape = parent.out_shape
+                    dtype = parent.out_dtype
+                else:
+                    shape = parent._data.shape
+                    dtype = parent._data.dtype
                 if gi.shape != shape:
                     gi = _sum_to(gi, shape)
                 if (gi._data if create_graph and isinstance(gi, Tensor) else gi).dtype != dtype:
@@ -218,7 +216,7 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
         leaf._grad = graph.wrap(old._data + g)
     else:
         np.add(old._data, g, out=old._data, casting="unsafe")
-        old._vc[0] += 1
+        graph.bump_version(old)
 
 
 _SUM = _RESHAPE = _CAST = None

@@ -43,13 +43,22 @@ class _GradModeContext:
         return type(ctx)()
 
 
-class no_grad(_GradModeContext):
+class _NoParamContext(_GradModeContext):
+    """Also usable as a bare decorator (``@no_grad`` as well as ``@no_grad()``)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     """Disable recording: ``with chainrule.no_grad(): ...`` or ``@chainrule.no_grad()``."""
 
     _target = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamContext):
     """Enable recording inside a ``no_grad`` region."""
 
     _target = True

@@ -22,10 +22,16 @@ _new = object.__new__
 
 
 class Node:
-    """A recorded operation (``grad_fn``). Named like PyTorch's nodes (``MulBackward0``)."""
+    """A recorded operation (``grad_fn``). Named like PyTorch's nodes (``MulBackward0``).
 
-    __slots__ = ("prim", "parents", "params", "metas", "inputs", "arrays", "versions", "ans",
-                 "out_vc", "seq", "hooks", "retain", "freed", "__weakref__")
+    ``vals`` holds what the rules take for the inputs on a plain backward (their arrays, or
+    their shapes only), ``inputs`` the input Tensors for a recorded (create_graph) backward,
+    ``ans`` the output's array when the rules need it. ``out_shape``/``out_dtype`` describe the
+    output, which is the gradient's target shape and dtype for the nodes that consume it.
+    """
+
+    __slots__ = ("prim", "parents", "params", "vals", "inputs", "versions", "ans", "out_vc",
+                 "out_shape", "out_dtype", "seq", "hooks", "retain", "freed", "__weakref__")
 
     def name(self) -> str:
         return self.prim.node_name
@@ -40,10 +46,20 @@ class Node:
         return f"<{self.prim.node_name} object at {id(self):#x}>"
 
     def release(self) -> None:
-        """Drop what was saved for backward (after a backward without retain_graph)."""
-        if self.arrays is not None or self.ans is not None:
-            self.inputs = self.arrays = self.ans = None
+        """Drop the values saved for backward (after a backward without retain_graph)."""
+        if self.inputs is not None or self.ans is not None:
+            self.inputs = self.vals = self.ans = None
             self.freed = True
+
+
+class Shape:
+    """Stands in for an input whose rules need only its shape (``save=SAVE_SHAPES``)."""
+
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+        self.ndim = len(shape)
 
 
 class AccumulateGrad:
@@ -94,10 +110,27 @@ def wrap(data, node=None):
     t._grad = None
     t.grad_fn = node
     t._requires_grad = node is not None
-    t._vc = [0]
+    t._vc = None
     t._base = None
     t._hooks = None
     return t
+
+
+def version_counter(t) -> list:
+    """The tensor's version counter, made on first need: most tensors never see an in-place
+    op, and a missing counter means version 0."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
+
+
+def bump_version(t) -> None:
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
 
 
 def record(prim, out, args, arrays, params):
@@ -106,42 +139,48 @@ def record(prim, out, args, arrays, params):
     t = wrap(out)
     if prim.view:
         base = args[0]
-        t._vc = base._vc
+        t._vc = version_counter(base)
         t._base = base if base._base is None else base._base
     if not (prim.differentiable and _state.enabled):
         return t
     parents = []
-    metas = []
     needed = False
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a.grad_fn
             parents.append(a if fn is None else fn)
-            d = a._data
-            metas.append((d.shape, d.dtype))
             needed = True
         else:
             parents.append(None)
-            metas.append(None)
     if not needed:
         return t
     node = _new(Node)
     node.prim = prim
-    node.parents = tuple(parents)
+    node.parents = parents
     node.params = params
-    node.metas = metas
+    data = t._data
+    node.out_shape = data.shape
+    node.out_dtype = data.dtype
     node.seq = _next_seq()
     node.hooks = node.retain = None
     node.freed = False
-    if prim.save == 2:
+    save = prim.save
+    if save == 2:
         node.inputs = args
-        node.arrays = arrays
-        node.versions = [a._vc[0] if isinstance(a, Tensor) else None for a in args]
+        node.vals = arrays
+        versions = None
+        for a in args:
+            if isinstance(a, Tensor) and a._vc is not None:
+                versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
+                break
+        node.versions = versions
     else:
-        node.inputs = node.arrays = node.versions = None
+        node.inputs = node.versions = None
+        node.vals = [Shape(a.shape) if isinstance(a, _ndarray) else None for a in arrays] \
+            if save == 1 else None
     if prim.save_ans:
-        node.ans = t._data
-        node.out_vc = t._vc
+        node.ans = data
+        node.out_vc = version_counter(t)
     else:
         node.ans = node.out_vc = None
     t.grad_fn = node

@@ -28,9 +28,14 @@ def step(lib):
     return x.grad
 
 
-def run(repeats=20):
+def run(rounds=5, repeats=5):
     check_same("w3", step(chainrule), step(torch), atol=1e-9)
-    ms = [best_of(lambda lib=lib: step(lib), repeats) * 1e3 for lib in (chainrule, torch)]
+    # Interleave the libraries in rounds so a slow spell on the machine (torch's threaded
+    # kernels suffer most) cannot catch all of one library's samples.
+    ms = [float("inf")] * 2
+    for _ in range(rounds):
+        for i, lib in enumerate((chainrule, torch)):
+            ms[i] = min(ms[i], best_of(lambda lib=lib: step(lib), repeats, warmup=1) * 1e3)
     return [row("W3 10 ops x 4M el, fwd+bwd", *ms, "ms", "<= 1.5x torch",
                 ms[0] <= 1.5 * ms[1])]
 

@@ -182,9 +182,8 @@ def test_no_grad_context_manager():
 
 
 def test_grad_mode_restored_after_exception():
-    with pytest.raises(ValueError):
-        with torch.no_grad():
-            raise ValueError
+    with pytest.raises(ValueError), torch.no_grad():
+        raise ValueError
     assert torch.is_grad_enabled()
 
 

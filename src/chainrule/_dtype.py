@@ -10,7 +10,7 @@ import numpy as np
 class dtype:
     """A chainrule dtype: a named wrapper around a NumPy dtype (``chainrule.float32``)."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "itemsize")
+    __slots__ = ("is_floating_point", "itemsize", "name", "numpy")
 
     def __init__(self, name: str, np_dtype) -> None:
         self.name = name
@@ -114,9 +114,7 @@ def result_type(dims, zero_dims, scalars) -> np.dtype:
     zresult = None
     for d in zero_dims:
         zresult = d if zresult is None else promote_types(zresult, d)
-    if result is None:
-        result = zresult
-    elif zresult is not None and category(zresult) > category(result):
+    if result is None or zresult is not None and category(zresult) > category(result):
         result = zresult
     if scalars:
         scat = max(scalar_category(s) for s in scalars)

@@ -30,7 +30,7 @@ class Size(tuple):
 class device:
     """Where a tensor lives. Only the CPU exists for now (GPU arrays are planned)."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type: str = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
@@ -74,8 +74,16 @@ class Tensor:
     ``chainrule.tensor(data, dtype=None, requires_grad=False)`` is PyTorch's.
     """
 
-    __slots__ = ("_data", "_grad", "grad_fn", "_requires_grad", "_vc", "_base", "_hooks",
-                 "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_base",
+        "_data",
+        "_grad",
+        "_hooks",
+        "_requires_grad",
+        "_vc",
+        "grad_fn",
+    )
     __hash__ = object.__hash__
 
     def __init__(self, data=None, dtype=None, requires_grad: bool = False) -> None:
@@ -93,7 +101,7 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd state
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The values, detached from the graph (shares memory; PyTorch's ``.data``)."""
         return _graph.wrap(self._data)
 
@@ -119,7 +127,7 @@ class Tensor:
                                f"gradients (got {self.dtype})")
         self._requires_grad = value
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -195,13 +203,13 @@ class Tensor:
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values (shared memory and version counter) cut from the graph."""
         t = _graph.wrap(self._data)
         t._vc = _graph.version_counter(self)
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -255,11 +263,11 @@ class Tensor:
         return False
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return _shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         return _shape.transpose(self, -2, -1)
 
     def item(self):
@@ -288,7 +296,7 @@ class Tensor:
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     # ------------------------------------------------------------ conversions
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """A tensor of another dtype (``to(chainrule.float64)``); devices other than the CPU are
         refused. Returns ``self`` when nothing changes, as PyTorch does."""
         dtype = kwargs.pop("dtype", None)
@@ -310,35 +318,35 @@ class Tensor:
             return f"chainrule.{self.dtype.name}"
         return self.to(dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.float32))
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.float64))
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.float16))
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.int64))
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.int32))
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return _ew.to_dtype(self, np.dtype(np.bool_))
 
-    def type_as(self, other: "Tensor") -> "Tensor":
+    def type_as(self, other: Tensor) -> Tensor:
         return _ew.to_dtype(self, other._data.dtype)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         """A copy with its own memory that stays in the graph (gradients flow back)."""
         return _ew.unary(_ew.clone_p, self, floating=False)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self) -> Tensor:
         return self
 
     def is_contiguous(self) -> bool:
@@ -390,7 +398,7 @@ class Tensor:
                             "index")
         return int(self._data.item())
 
-    def __getitem__(self, index) -> "Tensor":
+    def __getitem__(self, index) -> Tensor:
         return _ix.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
@@ -508,7 +516,7 @@ class Tensor:
         return _ew.binary(_ew.ge_p, self, other)
 
     # ------------------------------------------------------------ in place
-    def _inplace(self, fn, *args) -> "Tensor":
+    def _inplace(self, fn, *args) -> Tensor:
         """Compute ``fn(self, *args)`` and write it into this tensor's memory.
 
         Recorded like PyTorch: the tensor's history becomes the new operation, whose saved
@@ -559,7 +567,7 @@ class Tensor:
         np.copyto(data, values, casting="same_kind")
         _graph.bump_version(self)
 
-    def _arith_(self, ufunc, fn, other) -> "Tensor":
+    def _arith_(self, ufunc, fn, other) -> Tensor:
         """In-place arithmetic. Without a graph (the optimiser's ``p -= lr * g``) it goes
         straight into the array with no temporary; otherwise it is recorded by ``_inplace``."""
         if (_state.enabled and (self._requires_grad or (isinstance(other, Tensor)
@@ -582,20 +590,20 @@ class Tensor:
         _graph.bump_version(self)
         return self
 
-    def add_(self, other, *, alpha=1) -> "Tensor":
+    def add_(self, other, *, alpha=1) -> Tensor:
         if alpha != 1:
             other = other * alpha
         return self._arith_(np.add, _ew.add, other)
 
-    def sub_(self, other, *, alpha=1) -> "Tensor":
+    def sub_(self, other, *, alpha=1) -> Tensor:
         if alpha != 1:
             other = other * alpha
         return self._arith_(np.subtract, _ew.sub, other)
 
-    def mul_(self, other) -> "Tensor":
+    def mul_(self, other) -> Tensor:
         return self._arith_(np.multiply, _ew.mul, other)
 
-    def div_(self, other) -> "Tensor":
+    def div_(self, other) -> Tensor:
         if self._data.dtype.kind != "f":
             return self._inplace(_ew.div, other)
         return self._arith_(np.true_divide, _ew.div, other)
@@ -605,58 +613,58 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    def pow_(self, exponent) -> "Tensor":
+    def pow_(self, exponent) -> Tensor:
         return self._inplace(_ew.pow, exponent)
 
-    def neg_(self) -> "Tensor":
+    def neg_(self) -> Tensor:
         return self._inplace(_ew.neg)
 
-    def clamp_(self, min=None, max=None) -> "Tensor":
+    def clamp_(self, min=None, max=None) -> Tensor:
         return self._inplace(_ew.clamp, min, max)
 
     clip_ = clamp_
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         """Write ``src`` (broadcast, cast to this dtype) into this tensor."""
         if not isinstance(src, Tensor):
             from .creation import tensor
             src = tensor(src)
         return self._inplace(_copy_from, src)
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         if isinstance(value, Tensor) and value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         return self._inplace(_copy_from, value)
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self._inplace(_copy_from, 0)
 
-    def masked_fill_(self, mask, value) -> "Tensor":
+    def masked_fill_(self, mask, value) -> Tensor:
         return self._inplace(_ix.masked_fill, mask, value)
 
-    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+    def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
         return self._inplace(_ix.index_put, tuple(indices), values, accumulate)
 
-    def scatter_add_(self, dim, index, src) -> "Tensor":
+    def scatter_add_(self, dim, index, src) -> Tensor:
         return self._inplace(_ix.scatter_add, dim, index, src)
 
-    def exp_(self) -> "Tensor":
+    def exp_(self) -> Tensor:
         return self._inplace(_ew.exp)
 
-    def sigmoid_(self) -> "Tensor":
+    def sigmoid_(self) -> Tensor:
         return self._inplace(_ew.sigmoid)
 
-    def relu_(self) -> "Tensor":
+    def relu_(self) -> Tensor:
         return self._inplace(_ew.relu)
 
-    def tanh_(self) -> "Tensor":
+    def tanh_(self) -> Tensor:
         return self._inplace(_ew.tanh)
 
-    def sqrt_(self) -> "Tensor":
+    def sqrt_(self) -> Tensor:
         return self._inplace(_ew.sqrt)
 
-    def abs_(self) -> "Tensor":
+    def abs_(self) -> Tensor:
         return self._inplace(_ew.abs)
 
 
@@ -673,16 +681,17 @@ def _copy_from(dst: Tensor, src) -> Tensor:
 
 
 # The op families need the Tensor class, and the class's methods need them: bind both ways.
-from .ops import _table as _table  # noqa: E402
+from .ops import _table
+
 _graph.Tensor = Tensor
 _table._bind(Tensor, _graph.apply)
-from .ops import elementwise as _ew  # noqa: E402
-from .ops import indexing as _ix  # noqa: E402
-from .ops import linalg as _la  # noqa: E402
-from .ops import shape as _shape  # noqa: E402
-from .ops import composite as _cm  # noqa: E402
-from .ops import reduction as _red  # noqa: E402
-from .autograd import engine as _engine  # noqa: E402
+from .autograd import engine as _engine
+from .ops import composite as _cm
+from .ops import elementwise as _ew
+from .ops import indexing as _ix
+from .ops import linalg as _la
+from .ops import reduction as _red
+from .ops import shape as _shape
 
 _engine._bind(_red.sum_p, _shape.reshape_p, _ew.cast_p)
 

@@ -8,7 +8,7 @@ from . import graph
 from .engine import run_backward
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["backward", "enable_grad", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
 
 
 def _as_tuple(x) -> tuple:
@@ -27,7 +27,7 @@ def _root_grads(outputs: tuple, grad_outputs, create_graph: bool) -> list:
         grad_outputs = _as_tuple(grad_outputs) if not isinstance(grad_outputs, (list, tuple)) \
             else tuple(grad_outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grad_outputs else
                            f"Mismatch in number of gradients: got {len(grad_outputs)} gradients "
                            f"for {len(outputs)} outputs")

@@ -30,8 +30,23 @@ class Node:
     output, which is the gradient's target shape and dtype for the nodes that consume it.
     """
 
-    __slots__ = ("prim", "parents", "params", "vals", "inputs", "versions", "ans", "out_vc",
-                 "out_shape", "out_dtype", "seq", "hooks", "retain", "freed", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "ans",
+        "freed",
+        "hooks",
+        "inputs",
+        "out_dtype",
+        "out_shape",
+        "out_vc",
+        "params",
+        "parents",
+        "prim",
+        "retain",
+        "seq",
+        "vals",
+        "versions",
+    )
 
     def name(self) -> str:
         return self.prim.node_name
@@ -55,7 +70,7 @@ class Node:
 class Shape:
     """Stands in for an input whose rules need only its shape (``save=SAVE_SHAPES``)."""
 
-    __slots__ = ("shape", "ndim")
+    __slots__ = ("ndim", "shape")
 
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
@@ -90,7 +105,7 @@ class AccumulateGrad:
 class RemovableHandle:
     """Returned by ``register_hook``; ``handle.remove()`` takes the hook away."""
 
-    __slots__ = ("_hooks", "_hook")
+    __slots__ = ("_hook", "_hooks")
 
     def __init__(self, hooks: list, hook) -> None:
         self._hooks = hooks

@@ -4,13 +4,30 @@ the functions that the source tutorials use (``ops.ones(shape, dtype)``, ``ops.m
 
 from __future__ import annotations
 
+from .. import tensor as _tensor  # noqa: F401  (first: the families below need the Tensor class)
+
+# isort: split
 from .. import creation as _creation
-from ._table import PRIMITIVES, Primitive, defprim
 from . import composite, elementwise, indexing, linalg, reduction, shape
+from ._table import PRIMITIVES, Primitive, defprim
 from .linalg import matmul
 
-__all__ = ["PRIMITIVES", "Primitive", "defprim", "ones", "zeros", "ones_like", "zeros_like",
-           "matmul", "composite", "elementwise", "indexing", "linalg", "reduction", "shape"]
+__all__ = [
+    "PRIMITIVES",
+    "Primitive",
+    "composite",
+    "defprim",
+    "elementwise",
+    "indexing",
+    "linalg",
+    "matmul",
+    "ones",
+    "ones_like",
+    "reduction",
+    "shape",
+    "zeros",
+    "zeros_like",
+]
 
 
 def ones(shape, dtype=None):

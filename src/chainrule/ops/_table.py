@@ -10,9 +10,9 @@ to its input's shape.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-PRIMITIVES: dict[str, "Primitive"] = {}
+PRIMITIVES: dict[str, Primitive] = {}
 
 # What a node keeps for the backward pass of a primitive.
 SAVE_NOTHING, SAVE_SHAPES, SAVE_INPUTS = 0, 1, 2
@@ -21,8 +21,18 @@ SAVE_NOTHING, SAVE_SHAPES, SAVE_INPUTS = 0, 1, 2
 class Primitive:
     """A differentiable operation known to the engine by its rules, not by its name."""
 
-    __slots__ = ("name", "node_name", "forward", "vjps", "jvps", "save", "save_ans", "view",
-                 "differentiable", "test")
+    __slots__ = (
+        "differentiable",
+        "forward",
+        "jvps",
+        "name",
+        "node_name",
+        "save",
+        "save_ans",
+        "test",
+        "view",
+        "vjps",
+    )
 
     def __call__(self, *args, **params):
         """Apply to arrays (returns an array) or to Tensors (returns a recorded Tensor)."""

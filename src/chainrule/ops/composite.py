@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
+from ._util import normalize_dim
 from .elementwise import exp, log1p, relu, where
 from .reduction import amax, logsumexp, sum
-from ._util import normalize_dim
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:

@@ -180,10 +180,11 @@ def _clamp(x, min=None, max=None):
 
 
 def _clamp_vjp(g, ans, x, min=None, max=None):
-    keep = x == x if min is None else x >= min
+    if min is not None:
+        g = where_p(x >= min, g, 0.0)
     if max is not None:
-        keep = keep & (x <= max)
-    return g * keep
+        g = where_p(x <= max, g, 0.0)
+    return g
 
 
 clamp_p = defprim("clamp", _clamp, vjps=(_clamp_vjp,), elementwise=True,

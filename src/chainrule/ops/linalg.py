@@ -64,7 +64,7 @@ def _parse_einsum(subscripts: str, nargs: int):
         out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     ins = lhs.split(",")
     if len(ins) != nargs:
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if nargs > len(ins) else
                            "einsum(): fewer operands were provided than specified in the equation")
     for s in ins:
@@ -137,7 +137,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"self must be a matrix" if input.ndim != 2 else "mat2 must be a matrix")
+        raise RuntimeError("self must be a matrix" if input.ndim != 2 else "mat2 must be a matrix")
     return matmul(input, mat2)
 
 
@@ -180,8 +180,8 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum("ij,jk->ik", a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    from .elementwise import to_dtype
     from .._dtype import promote_types
+    from .elementwise import to_dtype
     dt = operands[0]._data.dtype
     for op in operands[1:]:
         dt = promote_types(dt, op._data.dtype)

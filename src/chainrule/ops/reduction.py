@@ -11,9 +11,9 @@ import numpy as np
 from ..autograd.graph import record, wrap
 from ..tensor import Tensor
 from . import _cases as C
-from .elementwise import where_p
 from ._table import SAVE_NOTHING, SAVE_SHAPES, defprim
 from ._util import kept_shape, normalize_dim, normalize_dims
+from .elementwise import where_p
 from .shape import broadcast_to_p, flip_p, permute_p, reshape_p
 
 

@@ -233,8 +233,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    from .elementwise import to_dtype
     from .._dtype import promote_types
+    from .elementwise import to_dtype
     dt = tensors[0]._data.dtype
     for x in tensors[1:]:
         dt = promote_types(dt, x._data.dtype)

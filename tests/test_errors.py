@@ -47,6 +47,17 @@ def test_integer_tensor_cannot_require_grad_later():
     assert t.requires_grad is False
     with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
         torch.tensor([True, False]).requires_grad_()
+    with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
+        t.requires_grad = True
+
+
+def test_integer_creation_functions_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
+        torch.arange(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
+        torch.zeros(3, dtype=torch.int64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
+        torch.ones(2, dtype=torch.int32).requires_grad_(True)
 
 
 def test_requires_grad_false_on_non_leaf():

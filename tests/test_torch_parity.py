@@ -623,6 +623,38 @@ def test_softmax_large_logits():
     check(lambda L, x: x.log_softmax(-1), x)
 
 
+# ---------------------------------------------------------------- in place
+def test_inplace_ops_on_non_leaves():
+    def f(L, x, v):
+        y = x * 1.5
+        y.add_(v)
+        y.mul_(x)
+        y.sub_(0.25)
+        y.div_(v + 3)
+        y.clamp_(-1.0, 1.0)
+        y.add_(v, alpha=2.0)
+        return y
+    check(f, rnd(3, 4, seed=80), rnd(4, seed=81))
+
+    def g(L, x, v):
+        y = x.exp()
+        z = y.clone()
+        z.copy_(v)
+        z.mul_(y)
+        w = x * 2
+        w.zero_()
+        w.add_(x.sin())
+        return z + w
+    check(g, rnd(3, 4, seed=82), rnd(4, seed=83))
+
+
+def test_elementwise_max_min_of_two_tensors():
+    a, b = rnd(3, 4, seed=84), rnd(4, seed=85)
+    check(lambda L, a, b: L.max(a, b), a, b)
+    check(lambda L, a, b: L.min(a, b), a, b)
+    check(lambda L, a, b: a.max(b), a, b)
+
+
 # ---------------------------------------------------------------- composite expressions
 def test_small_mlp_gradients():
     X = rnd(8, 5, seed=60)

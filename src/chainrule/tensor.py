@@ -537,14 +537,28 @@ class Tensor:
                 _state.enabled = grad_on
             self._write(result._data)
             return self
-        base = self._base
-        if base is not None and (base._requires_grad or base._vc is self._vc):
-            raise RuntimeError("an in-place operation on a view of a tensor that is part of the "
-                               "graph is not supported; apply it to the base tensor or to a "
-                               "clone() of the view")
+        view = self._base
+        if view is not None:
+            base, index = view
+            if base._requires_grad and base.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                                   "an in-place operation.")
+            if index is None:
+                raise RuntimeError("an in-place operation on this view of a tensor is not "
+                                   "supported while gradients are recorded (only views made by "
+                                   "basic indexing, like x[0] or x[:, 1:3], are); apply it to the "
+                                   "base tensor or to a clone() of the view")
+            base_old = _graph.wrap(base._data.copy(), base.grad_fn)
         old = _graph.wrap(self._data.copy(), self.grad_fn)
         result = fn(old, *args)
-        self._write(result._data)
+        if view is None:
+            self._write(result._data)
+        else:
+            # The base's history becomes "old base with the view's new values written in".
+            new_base = _ix.index_put(base_old, index, result)
+            base._write(new_base._data)
+            base.grad_fn = new_base.grad_fn
+            base._requires_grad = new_base._requires_grad
         # A result that no longer depends on anything differentiable (``y.zero_()``) leaves
         # the tensor outside the graph.
         self.grad_fn = result.grad_fn

@@ -155,7 +155,9 @@ def record(prim, out, args, arrays, params):
     if prim.view:
         base = args[0]
         t._vc = version_counter(base)
-        t._base = base if base._base is None else base._base
+        # (base, index): in-place ops on a view made by basic indexing of a tensor that is not
+        # itself a view are recorded on the base too; other views refuse them (see _inplace).
+        t._base = (base, params.get("index") if base._base is None else None)
     if not (prim.differentiable and _state.enabled):
         return t
     parents = []

@@ -165,7 +165,12 @@ def normalize_index(index) -> tuple:
 def getitem(x: Tensor, index) -> Tensor:
     index = normalize_index(index)
     xa = x._data
-    prim = basic_index_p if _is_basic(index) else index_p
+    if _is_basic(index):
+        prim = basic_index_p
+        if Ellipsis not in index:
+            index += (Ellipsis,)  # NumPy then returns a 0-d view, not a scalar copy
+    else:
+        prim = index_p
     try:
         out = xa[index]
     except IndexError as e:

@@ -6,14 +6,12 @@ gradients of every input that requires grad, obtained by a backward pass with a 
 gradient. Nothing here is compared against values produced by chainrule alone.
 """
 
-import math
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-import chainrule as cr  # noqa: E402
+import chainrule as cr
 
 RNG_SEED = 1234
 
@@ -141,7 +139,6 @@ UNARY = {
     "erf": (lambda L, x: L.erf(x), -2, 2),
     "abs": (lambda L, x: L.abs(x), -2, 2),
     "neg": (lambda L, x: L.neg(x), -2, 2),
-    "sign": (lambda L, x: L.sign(x), -2, 2),
     "square": (lambda L, x: L.square(x), -2, 2),
     "reciprocal": (lambda L, x: L.reciprocal(x), 0.5, 3),
     "method_exp": (lambda L, x: x.exp(), -2, 2),
@@ -176,10 +173,16 @@ def test_unary_float32(name):
     check(fn, rnd(2, 3, low=low, high=high, dtype=np.float32))
 
 
-@pytest.mark.parametrize("name", ["floor", "ceil", "round"])
-def test_rounding_forward_and_zero_gradient(name):
-    # PyTorch records these (requires_grad stays True) with a gradient of zero
-    check(lambda L, x: getattr(L, name)(x), away_from_ties(3, 4))
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "sign"])
+def test_piecewise_constant_ops(name):
+    # PyTorch records these with a zero gradient; chainrule cuts them from the graph instead
+    # (STYLE principle 9: explicit non-differentiability). Values agree, and so does every
+    # gradient that flows around them.
+    x = away_from_ties(3, 4)
+    t_out = getattr(torch, name)(torch.tensor(x, requires_grad=True))
+    c_out = getattr(cr, name)(cr.tensor(x, requires_grad=True))
+    np.testing.assert_array_equal(_np(c_out), _np(t_out))
+    assert not c_out.requires_grad and c_out.grad_fn is None
     check(lambda L, x: getattr(x, name)() * x, away_from_ties(5))
 
 
@@ -891,15 +894,15 @@ KNOWN_GRAD_FN_NAME_DIFFERENCES = {
     "a[0] (select)": ("SelectBackward0", "SliceBackward0"),
     "index_select": ("IndexSelectBackward0", "IndexBackward0"),
     "masked_fill": ("MaskedFillBackward0", "WhereBackward0"),
-    "mv / dot / bmm / batched matmul": ("MvBackward0 / DotBackward0 / BmmBackward0 / "
-                                        "UnsafeViewBackward0", "MmBackward0"),
+    "mv / dot / bmm / batched matmul": (
+        "MvBackward0 / DotBackward0 / BmmBackward0 / UnsafeViewBackward0", "MmBackward0"),
     "outer / einsum": ("MulBackward0 / ViewBackward0", "EinsumBackward0"),
     # composites (built from primitives on purpose, issue 2 point 3)
     "var / std / norm / logsumexp / softmax / log_softmax": (
-        "VarBackward0 / StdBackward0 / LinalgVectorNormBackward0 / LogsumexpBackward0 / "
-        "SoftmaxBackward0 / LogSoftmaxBackward0",
-        "DivBackward0 / SqrtBackward0 / SqrtBackward0 / ViewBackward0 / DivBackward0 / "
-        "SubBackward0"),
+        ("VarBackward0 / StdBackward0 / LinalgVectorNormBackward0 / LogsumexpBackward0 / "
+         "SoftmaxBackward0 / LogSoftmaxBackward0"),
+        ("DivBackward0 / SqrtBackward0 / SqrtBackward0 / ViewBackward0 / DivBackward0 / "
+         "SubBackward0")),
 }
 
 

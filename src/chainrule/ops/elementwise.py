@@ -123,9 +123,15 @@ tanh_p = defprim("tanh", np.tanh, vjps=(lambda g, ans, x: g * (1 - ans * ans),),
 
 
 def _sigmoid(x):
-    # Stable on both tails: exp only ever sees non-positive arguments.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # 1 / (1 + exp(-x)) as PyTorch computes it, in one buffer; exp overflowing to inf gives the
+    # exact limit 0. float16 is computed in float32 (its exp overflows already at 11).
+    if x.dtype == np.float16:
+        return _sigmoid(x.astype(np.float32)).astype(np.float16)
+    t = np.negative(x, out=np.empty_like(x))
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
 
 
 # A primitive rather than 1 / (1 + exp(-x)) for stability and speed.

@@ -52,26 +52,35 @@ matmul_p = defprim("matmul", np.matmul, vjps=(_matmul_vjp_a, _matmul_vjp_b), mul
                                 (((2, 1, 3, 4), (3, 4, 2)), {})))
 
 
-def _parse_einsum(subscripts: str, nargs: int):
-    subscripts = subscripts.replace(" ", "")
-    if "." in subscripts:
-        raise NotImplementedError("einsum with '...' (ellipsis) is not supported yet")
-    if "->" in subscripts:
-        lhs, out = subscripts.split("->")
-    else:
-        lhs = subscripts
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def explicit_equation(equation: str, ndims: list[int]) -> str:
+    """The equation with ``...`` spelled out in letters and the output written explicitly
+    (implicit mode: broadcast dimensions, then the letters that occur once, sorted)."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
     ins = lhs.split(",")
-    if len(ins) != nargs:
+    if len(ins) != len(ndims):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
-                           if nargs > len(ins) else
+                           if len(ndims) > len(ins) else
                            "einsum(): fewer operands were provided than specified in the equation")
-    for s in ins:
-        if len(set(s)) != len(s):
-            raise NotImplementedError(f"einsum with a repeated index within one operand ({s!r}) "
-                                      "is not supported yet")
-    return ins, out
+    free = [c for c in _LETTERS if c not in equation]
+    n_ell = max((nd - (len(s) - 3) for s, nd in zip(ins, ndims) if "..." in s), default=0)
+    ell = "".join(free[:n_ell])
+    ins = [s.replace("...", ell[n_ell - (nd - (len(s) - 3)):]) if "..." in s else s
+           for s, nd in zip(ins, ndims)]
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        letters = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
+                                   and c not in ell))
+    for s, nd in zip(ins, ndims):
+        if len(s) != nd:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
+                               f"does not match the number of dimensions ({nd}) for operand")
+    return ",".join(ins) + "->" + out
 
 
 def _einsum(*operands, subscripts):
@@ -79,29 +88,48 @@ def _einsum(*operands, subscripts):
 
 
 def _einsum_vjp(i, g, ans, *operands, subscripts):
-    ins, out = _parse_einsum(subscripts, len(operands))
+    lhs, out = subscripts.split("->")
+    ins = lhs.split(",")
     target = ins[i]
+    unique = "".join(dict.fromkeys(target))
     others = [(s, op) for j, (s, op) in enumerate(zip(ins, operands)) if j != i]
     reachable = set(out).union(*[set(s) for s, _ in others])
-    kept = "".join(c for c in target if c in reachable)
+    kept = "".join(c for c in unique if c in reachable)
     expr = ",".join([out] + [s for s, _ in others]) + "->" + kept
     grad = einsum_p(g, *[op for _, op in others], subscripts=expr)
-    if kept != target:
+    sizes = dict(zip(target, operands[i].shape))
+    if kept != unique:
         # Indices summed away by this operand alone: the gradient is constant along them.
-        shape = tuple(operands[i].shape)
-        kept_shape = tuple(n if c in reachable else 1 for c, n in zip(target, shape))
-        grad = reshape_p(grad, shape=kept_shape)
+        grad = reshape_p(grad, shape=tuple(sizes[c] if c in reachable else 1 for c in unique))
         from .shape import broadcast_to_p
-        grad = broadcast_to_p(grad, shape=shape)
+        grad = broadcast_to_p(grad, shape=tuple(sizes[c] for c in unique))
+    if unique != target:
+        # A repeated index (a diagonal): place the gradient on it with identity matrices.
+        free = [c for c in _LETTERS if c not in subscripts]
+        renamed, eyes, seen = "", [], set()
+        for c in target:
+            if c in seen:
+                fresh = free.pop(0)
+                renamed += fresh
+                eyes.append((c + fresh, np.eye(sizes[c], dtype=bool)))
+            else:
+                renamed += c
+                seen.add(c)
+        expr = ",".join([unique] + [s for s, _ in eyes]) + "->" + renamed
+        grad = einsum_p(grad, *[e for _, e in eyes], subscripts=expr)
     return grad
 
 
+# Subscripts are always explicit here (``einsum()`` spells out ``...`` and the output).
 einsum_p = defprim("einsum", _einsum, vjps=Variadic(_einsum_vjp), multilinear=True,
                    test=C.cases((((3, 4), (4, 5)), {"subscripts": "ij,jk->ik"}),
                                 (((3, 4),), {"subscripts": "ij->j"}),
                                 (((2, 3), (3, 4), (4,)), {"subscripts": "ij,jk,k->i"}),
-                                (((3,), (4,)), {"subscripts": "i,j"}),
-                                (((2, 3, 4), (2, 4)), {"subscripts": "bij,bj->bi"})))
+                                (((3,), (4,)), {"subscripts": "i,j->ij"}),
+                                (((2, 3, 4), (2, 4)), {"subscripts": "bij,bj->bi"}),
+                                (((3, 3),), {"subscripts": "ii->i"}),
+                                (((3, 3),), {"subscripts": "ii->"}),
+                                (((2, 2, 3), (3,)), {"subscripts": "iij,j->"})))
 
 
 # ---------------------------------------------------------------- public functions
@@ -186,7 +214,7 @@ def einsum(equation: str, *operands) -> Tensor:
     for op in operands[1:]:
         dt = promote_types(dt, op._data.dtype)
     operands = tuple(to_dtype(op, dt) for op in operands)
-    _parse_einsum(equation, len(operands))
+    equation = explicit_equation(equation, [op._data.ndim for op in operands])
     arrays = [op._data for op in operands]
     params = {"subscripts": equation}
     try:

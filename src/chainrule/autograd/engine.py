@@ -90,7 +90,7 @@ def _saved_values(node: Node, create_graph: bool):
         if node.out_vc[0] != 0:
             out = graph.wrap(ans)
             out._vc = node.out_vc
-            raise _version_error(out, 0, prim.node_name)
+            raise _version_error(out, 0, node.name())
         if create_graph:
             ans = graph.wrap(ans, node)
     return vals, ans
@@ -116,6 +116,10 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     Tensor = graph.Tensor
     prev_mode = _state.enabled
     _state.enabled = create_graph
+    # Infinities and NaNs propagate as IEEE arithmetic says, silently as in PyTorch (anomaly
+    # mode is the tool that stops at them); one errstate for the whole walk costs ~1 us.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         grads: dict = {}
         leaf_grads: dict = {}
@@ -198,6 +202,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 _accumulate(t, g, create_graph)
         return None
     finally:
+        errstate.__exit__(None, None, None)
         _state.enabled = prev_mode
 
 

@@ -49,7 +49,8 @@ class Node:
     )
 
     def name(self) -> str:
-        return self.prim.node_name
+        name = self.prim.node_name
+        return name if type(name) is str else name(self.params)
 
     @property
     def next_functions(self) -> tuple:
@@ -58,7 +59,7 @@ class Node:
                      for p in self.parents)
 
     def __repr__(self) -> str:
-        return f"<{self.prim.node_name} object at {id(self):#x}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     def release(self) -> None:
         """Drop the values saved for backward (after a backward without retain_graph)."""

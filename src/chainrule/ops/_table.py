@@ -61,7 +61,7 @@ class Variadic:
 
 def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: bool = False,
             multilinear: bool = False, save: int = SAVE_INPUTS, save_ans: bool = False,
-            view: bool = False, differentiable: bool = True, node_name: str | None = None,
+            view: bool = False, differentiable: bool = True, node_name=None,
             test=None) -> Primitive:
     """Declare a primitive.
 
@@ -72,6 +72,8 @@ def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: 
     save: what the backward pass needs of the inputs (nothing, their shapes, or their values);
     save_ans: whether it needs the output. view: the output shares memory with input 0.
     test: a callable ``rng -> [(args, params), ...]`` of float64 cases for the registry test.
+    node_name: PyTorch's name for the node (default from ``name``), or a function of the
+    params where PyTorch's name depends on them (``SumBackward1`` when a dim is given).
     """
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")

@@ -88,6 +88,7 @@ exp_p = defprim("exp", np.exp, vjps=(lambda g, ans, x: g * ans,), elementwise=Tr
 log_p = defprim("log", np.log, vjps=(lambda g, ans, x: g / x,), elementwise=True,
                 test=C.elementwise(1, C.uniform(0.2, 3.0)))
 log1p_p = defprim("log1p", np.log1p, vjps=(lambda g, ans, x: g / (x + 1),), elementwise=True,
+                  node_name="Log1PBackward0",
                   test=C.elementwise(1, C.uniform(-0.8, 3.0)))
 expm1_p = defprim("expm1", np.expm1, vjps=(lambda g, ans, x: g * (ans + 1),), elementwise=True,
                   save=SAVE_NOTHING, save_ans=True, test=C.elementwise(1))
@@ -194,6 +195,7 @@ def _clamp_vjp(g, ans, x, min=None, max=None):
 
 
 clamp_p = defprim("clamp", _clamp, vjps=(_clamp_vjp,), elementwise=True,
+                  node_name="ClampBackward1",
                   test=C.cases((((3, 4),), {"min": -0.5, "max": 0.7}), (((5,),), {"min": 0.1}),
                                (((2, 3),), {"max": 0.3})))
 

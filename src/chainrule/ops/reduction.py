@@ -17,6 +17,11 @@ from .elementwise import where_p
 from .shape import broadcast_to_p, flip_p, permute_p, reshape_p
 
 
+def _by_dim(stem: str):
+    """PyTorch names a full reduction ``XBackward0`` and one over dims ``XBackward1``."""
+    return lambda params: f"{stem}Backward{0 if params['axis'] is None else 1}"
+
+
 def _expand_back(g, x, axis, keepdims):
     """A reduced gradient broadcast back over the reduced axes to the input's shape."""
     if not keepdims:
@@ -30,7 +35,7 @@ def _sum(x, axis, keepdims):
 
 sum_p = defprim("sum", _sum,
                 vjps=(lambda g, ans, x, axis, keepdims: _expand_back(g, x, axis, keepdims),),
-                multilinear=True, save=SAVE_SHAPES,
+                multilinear=True, save=SAVE_SHAPES, node_name=_by_dim("Sum"),
                 test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                              (((3, 4),), {"axis": (1,), "keepdims": False}),
                              (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})))
@@ -46,6 +51,7 @@ def _mean_vjp(g, ans, x, axis, keepdims):
 
 
 mean_p = defprim("mean", _mean, vjps=(_mean_vjp,), multilinear=True, save=SAVE_SHAPES,
+                 node_name=_by_dim("Mean"),
                  test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                               (((2, 3, 4),), {"axis": (1,), "keepdims": True})))
 
@@ -86,6 +92,7 @@ def _prod_jvp(t, ans, x, axis, keepdims):
 
 
 prod_p = defprim("prod", _prod, vjps=(_prod_vjp,), jvps=(_prod_jvp,), save_ans=True,
+                 node_name=_by_dim("Prod"),
                  test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                               (((3, 4),), {"axis": (0,), "keepdims": False}),
                               ((lambda r: np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),),

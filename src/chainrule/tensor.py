@@ -649,10 +649,15 @@ class Tensor:
         if isinstance(value, Tensor) and value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
+        if not _state.enabled or not (self._requires_grad or (
+                isinstance(value, Tensor) and value._requires_grad)):
+            self._data.fill(value.item() if isinstance(value, Tensor) else value)
+            _graph.bump_version(self)
+            return self
         return self._inplace(_copy_from, value)
 
     def zero_(self) -> Tensor:
-        return self._inplace(_copy_from, 0)
+        return self.fill_(0)
 
     def masked_fill_(self, mask, value) -> Tensor:
         return self._inplace(_ix.masked_fill, mask, value)

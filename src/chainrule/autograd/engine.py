@@ -68,7 +68,6 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 def _saved_values(node: Node, create_graph: bool):
     """The inputs and output as the node's rules want them: arrays for a plain backward,
     Tensors (still attached to the graph) when the backward itself is recorded."""
-    prim = node.prim
     if node.freed:
         raise RuntimeError(_FREED)
     vals = node.vals

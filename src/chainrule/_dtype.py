@@ -121,3 +121,13 @@ def result_type(dims, zero_dims, scalars) -> np.dtype:
         if result is None or scat > category(result):
             result = (BOOL, DEFAULT_INT, DEFAULT_FLOAT)[scat]
     return result
+
+
+_SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
+                      "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                      "bool": "Bool"}
+
+
+def scalar_type_name(np_dtype: np.dtype) -> str:
+    """PyTorch's name for a dtype in error messages (``Float``, ``Long``...)."""
+    return _SCALAR_TYPE_NAMES.get(np.dtype(np_dtype).name, str(np_dtype))

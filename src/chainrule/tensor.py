@@ -567,17 +567,12 @@ class Tensor:
 
     def _write(self, values: np.ndarray) -> None:
         data = self._data
-        if values.shape != data.shape:
-            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(values.shape, data.shape))}")
+        if values.shape != data.shape or not data.flags.writeable:
+            raise _inplace_error(data, values.shape)
         if not np.can_cast(values.dtype, data.dtype, casting="same_kind"):
-            raise RuntimeError(f"result type {_dtype.from_numpy(values.dtype).name.capitalize()} "
+            raise RuntimeError(f"result type {_dtype.scalar_type_name(values.dtype)} "
                                f"can't be cast to the desired output type "
-                               f"{_dtype.from_numpy(data.dtype).name.capitalize()}")
-        if not data.flags.writeable:
-            raise RuntimeError("unsupported operation: more than one element of the written-to "
-                               "tensor refers to a single memory location. Please clone() the "
-                               "tensor before performing the operation.")
+                               f"{_dtype.scalar_type_name(data.dtype)}")
         np.copyto(data, values, casting="same_kind")
         _graph.bump_version(self)
 
@@ -594,13 +589,11 @@ class Tensor:
         except TypeError:
             od = np.result_type(o) if not isinstance(o, _SCALAR_TYPES) else (
                 np.dtype(np.float32) if isinstance(o, float) else data.dtype)
-            raise RuntimeError(f"result type {_dtype.from_numpy(od).name.capitalize()} can't be "
+            raise RuntimeError(f"result type {_dtype.scalar_type_name(od)} can't be "
                                f"cast to the desired output type "
-                               f"{_dtype.from_numpy(data.dtype).name.capitalize()}") from None
+                               f"{_dtype.scalar_type_name(data.dtype)}") from None
         except ValueError:
-            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(data.shape, np.shape(o)))}"
-                               ) from None
+            raise _inplace_error(data, np.shape(o)) from None
         _graph.bump_version(self)
         return self
 
@@ -685,6 +678,20 @@ class Tensor:
 
     def abs_(self) -> Tensor:
         return self._inplace(_ew.abs)
+
+
+def _inplace_error(data: np.ndarray, other_shape: tuple) -> RuntimeError:
+    """Why an in-place result cannot be written into ``data``, in PyTorch's words."""
+    if not data.flags.writeable:
+        return RuntimeError("unsupported operation: more than one element of the written-to "
+                            "tensor refers to a single memory location. Please clone() the "
+                            "tensor before performing the operation.")
+    try:
+        shape = np.broadcast_shapes(data.shape, other_shape)
+    except ValueError:
+        shape = other_shape
+    return RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape "
+                        f"{list(shape)}")
 
 
 def _copy_from(dst: Tensor, src) -> Tensor:

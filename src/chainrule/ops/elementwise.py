@@ -570,7 +570,7 @@ def where(condition, input=None, other=None):
         return tuple(_graph.wrap(i) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_dtype.from_numpy(cond.dtype).name.capitalize()}")
+                           f"with dtype {_dtype.scalar_type_name(cond.dtype)}")
     x, y = _promote(input, other, floating=False)
     xa = x._data if isinstance(x, Tensor) else x
     ya = y._data if isinstance(y, Tensor) else y

@@ -8,6 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.graph import record, wrap
 from ..tensor import Tensor
 from . import _cases as C
@@ -180,7 +181,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if input._data.dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            "floating point or complex dtype. Got: "
-                           f"{input.dtype.name.capitalize()}")
+                           f"{_dtype.scalar_type_name(input._data.dtype)}")
     return _reduce(mean_p, input, dim, keepdim)
 
 

@@ -295,6 +295,10 @@ class Tensor:
         from .ops._numpy import array_ufunc
         return array_ufunc(ufunc, method, inputs, kwargs)
 
+    def __array_function__(self, func, types, args, kwargs):
+        from .ops._numpy import array_function
+        return array_function(func, types, args, kwargs)
+
     # ------------------------------------------------------------ conversions
     def to(self, *args, **kwargs) -> Tensor:
         """A tensor of another dtype (``to(chainrule.float64)``); devices other than the CPU are

@@ -47,3 +47,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if prim is not None:
         return ew.unary(prim, inputs[0], floating=False)
     return NotImplemented
+
+
+def array_function(func, types, args, kwargs):
+    """NumPy functions on Tensors: none are mapped yet, so NumPy raises its TypeError."""
+    return NotImplemented

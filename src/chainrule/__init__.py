@@ -10,7 +10,7 @@ from __future__ import annotations
 from .tensor import Size, Tensor, device
 
 # isort: split
-from . import autograd, ops
+from . import autograd, ops, testing
 from ._dtype import (
     bool,
     double,
@@ -29,7 +29,11 @@ from ._dtype import (
     short,
     uint8,
 )
+from .autograd import checkpoint as _checkpoint_module
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import functional as _functional_module
+from .autograd.checkpoint import checkpoint
+from .autograd.function import custom_jvp, custom_vjp
 from .creation import (
     arange,
     as_tensor,
@@ -158,6 +162,7 @@ from .ops.shape import (
     transpose,
     unsqueeze,
 )
+from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, stop_gradient, value_and_grad, vjp
 
 __version__ = "0.1.0"
 

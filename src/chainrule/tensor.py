@@ -78,6 +78,7 @@ class Tensor:
         "__weakref__",
         "_base",
         "_data",
+        "_fw",
         "_grad",
         "_hooks",
         "_requires_grad",
@@ -96,6 +97,7 @@ class Tensor:
         self._vc = None
         self._base = None
         self._hooks = None
+        self._fw = None
         if requires_grad:
             self.requires_grad = True
 
@@ -563,10 +565,12 @@ class Tensor:
             base._write(new_base._data)
             base.grad_fn = new_base.grad_fn
             base._requires_grad = new_base._requires_grad
+            base._fw = new_base._fw
         # A result that no longer depends on anything differentiable (``y.zero_()``) leaves
         # the tensor outside the graph.
         self.grad_fn = result.grad_fn
         self._requires_grad = result._requires_grad
+        self._fw = result._fw
         return self
 
     def _write(self, values: np.ndarray) -> None:

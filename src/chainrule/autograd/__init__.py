@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import graph
+from . import forward_ad, graph
+from .checks import GradcheckError, gradcheck, gradgradcheck
 from .engine import run_backward
+from .function import Function, FunctionCtx, custom_jvp, custom_vjp
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = ["backward", "enable_grad", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]

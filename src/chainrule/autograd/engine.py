@@ -13,6 +13,7 @@ import numpy as np
 
 from . import graph
 from .grad_mode import _state
+from .grad_mode import forward_state as _fw_state
 from .graph import Node
 
 _ndarray = np.ndarray
@@ -92,6 +93,7 @@ def _saved_values(node: Node, create_graph: bool):
             raise _version_error(out, 0, node.name())
         if create_graph:
             ans = graph.wrap(ans, node)
+            ans._fw = node.out_fw
     return vals, ans
 
 
@@ -105,14 +107,19 @@ def _run_hooks(hooks, g, create_graph):
 
 
 def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
-                 inputs=None, accumulate: bool = True):
+                 inputs=None, accumulate: bool = True, stop_below: int | None = None):
     """Propagate ``root_grads`` from ``roots`` back through the graph.
 
     With ``accumulate``, gradients of leaves are added to their ``.grad`` (restricted to
     ``inputs`` when given). Without it (``autograd.grad``), returns the gradients of ``inputs``
-    in order, None for those the graph does not reach.
+    in order, None for those the graph does not reach. With ``stop_below`` (checkpointing),
+    nodes numbered below it are not entered: returns ``(node_grads, leaf_grads)``, the
+    gradients that arrive at those older nodes and at leaves.
     """
     Tensor = graph.Tensor
+    # Under forward mode the backward pass runs on Tensors, so tangents flow through it
+    # (forward-over-reverse: Hessian-vector products, jacfwd of jacrev).
+    create_graph = create_graph or _fw_state.active > 0
     prev_mode = _state.enabled
     _state.enabled = create_graph
     # Infinities and NaNs propagate as IEEE arithmetic says, silently as in PyTorch (anomaly
@@ -137,9 +144,13 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 grads[node] = g
                 heapq.heappush(heap, (-node.seq, node))
 
+        frontier = {}
         while heap:
             node = heapq.heappop(heap)[1]
             g = grads.pop(node)
+            if stop_below is not None and node.seq < stop_below:
+                frontier[node] = g
+                continue
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
             if node.retain is not None:
@@ -182,6 +193,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if not retain_graph:
                 node.release()
 
+        if stop_below is not None:
+            return frontier, leaf_grads
         if not accumulate:
             result = []
             for t in inputs:

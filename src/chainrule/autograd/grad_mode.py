@@ -13,6 +13,18 @@ class _State(threading.local):
 _state = _State()
 
 
+class _ForwardState(threading.local):
+    """Forward-mode state (see forward_ad): kept here, with no imports, so the recorder can
+    read it on every op without an import cycle."""
+
+    active = 0      # how many dual levels are open
+    levels: tuple = ()
+    limit = None    # while the tangent of level L is computed, only levels below L propagate
+
+
+forward_state = _ForwardState()
+
+
 def is_grad_enabled() -> bool:
     """True when new operations are recorded in the graph (the default)."""
     return _state.enabled

@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 
 from .grad_mode import _state
+from .grad_mode import forward_state as _fw_state
 
 Tensor = None  # bound by chainrule.tensor once the class exists (the two modules need each other)
 _next_seq = itertools.count().__next__
@@ -37,6 +38,7 @@ class Node:
         "hooks",
         "inputs",
         "out_dtype",
+        "out_fw",
         "out_shape",
         "out_vc",
         "params",
@@ -129,6 +131,7 @@ def wrap(data, node=None):
     t._vc = None
     t._base = None
     t._hooks = None
+    t._fw = None
     return t
 
 
@@ -151,7 +154,7 @@ def bump_version(t) -> None:
 
 def record(prim, out, args, arrays, params):
     """Wrap a primitive's output and, when grad mode is on and an input requires grad, record
-    the node that will differentiate it."""
+    the node that will differentiate it; in forward mode, attach the output's tangents."""
     t = wrap(out)
     if prim.view:
         base = args[0]
@@ -159,8 +162,17 @@ def record(prim, out, args, arrays, params):
         # (base, index): in-place ops on a view made by basic indexing of a tensor that is not
         # itself a view are recorded on the base too; other views refuse them (see _inplace).
         t._base = (base, params.get("index") if base._base is None else None)
-    if not (prim.differentiable and _state.enabled):
+    if not prim.differentiable:
         return t
+    if _state.enabled:
+        _record_node(prim, t, args, arrays, params)
+    if _fw_state.active:
+        from .forward_ad import propagate
+        propagate(prim, t, args, params)
+    return t
+
+
+def _record_node(prim, t, args, arrays, params) -> None:
     parents = []
     needed = False
     for a in args:
@@ -171,7 +183,7 @@ def record(prim, out, args, arrays, params):
         else:
             parents.append(None)
     if not needed:
-        return t
+        return
     node = _new(Node)
     node.prim = prim
     node.parents = parents
@@ -180,7 +192,7 @@ def record(prim, out, args, arrays, params):
     node.out_shape = data.shape
     node.out_dtype = data.dtype
     node.seq = _next_seq()
-    node.hooks = node.retain = None
+    node.hooks = node.retain = node.out_fw = None
     node.freed = False
     save = prim.save
     if save == 2:
@@ -203,7 +215,6 @@ def record(prim, out, args, arrays, params):
         node.ans = node.out_vc = None
     t.grad_fn = node
     t._requires_grad = True
-    return t
 
 
 def apply(prim, args, params):

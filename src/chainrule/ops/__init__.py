@@ -30,6 +30,12 @@ __all__ = [
 ]
 
 
+def stop_gradient(x):
+    """MindSpore's ``ops.stop_gradient``: ``x`` cut from the graph."""
+    from ..transforms import stop_gradient as _stop_gradient
+    return _stop_gradient(x)
+
+
 def ones(shape, dtype=None):
     """MindSpore's ``ops.ones(shape, dtype)``."""
     return _creation.ones(shape if isinstance(shape, (tuple, list)) else (shape,), dtype=dtype)

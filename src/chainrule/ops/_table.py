@@ -62,7 +62,7 @@ class Variadic:
 def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: bool = False,
             multilinear: bool = False, save: int = SAVE_INPUTS, save_ans: bool = False,
             view: bool = False, differentiable: bool = True, node_name=None,
-            test=None) -> Primitive:
+            test=None, register: bool = True) -> Primitive:
     """Declare a primitive.
 
     vjps: one rule per input (a tuple, or a ``Variadic``); None for a non-differentiable op.
@@ -74,8 +74,9 @@ def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: 
     test: a callable ``rng -> [(args, params), ...]`` of float64 cases for the registry test.
     node_name: PyTorch's name for the node (default from ``name``), or a function of the
     params where PyTorch's name depends on them (``SumBackward1`` when a dim is given).
+    register: False for the primitives of user-defined Functions, which stay out of the table.
     """
-    if name in PRIMITIVES:
+    if register and name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
     p = Primitive()
     p.name = name
@@ -93,7 +94,8 @@ def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: 
     p.save_ans = save_ans and p.differentiable
     p.view = view
     p.test = test
-    PRIMITIVES[name] = p
+    if register:
+        PRIMITIVES[name] = p
     return p
 
 

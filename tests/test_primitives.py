@@ -41,16 +41,33 @@ def test_registry_has_the_core_primitives():
     assert expected <= set(PRIMITIVES)
 
 
-def test_a_wrong_rule_is_caught():
-    """The checker must fail on a primitive whose rule is wrong (here: sin's rule for cos)."""
-    from chainrule.autograd.checks import GradcheckError
+def _sin_with(**rules):
     from chainrule.ops._table import Primitive
 
     bad = Primitive()
     for slot in Primitive.__slots__:
-        setattr(bad, slot, getattr(PRIMITIVES["cos"], slot))
-    bad.vjps = PRIMITIVES["sin"].vjps
-    bad.jvps = PRIMITIVES["sin"].jvps
+        setattr(bad, slot, getattr(PRIMITIVES["sin"], slot))
+    for name, rule in rules.items():
+        setattr(bad, name, rule)
+    return bad
+
+
+def _cos_as_constant(x):
+    """cos(x) computed outside the graph: right values, but not differentiable again."""
+    from chainrule.autograd import graph
+    return graph.wrap(np.cos(x._data)) if isinstance(x, cr.Tensor) else np.cos(x)
+
+
+@pytest.mark.parametrize("rules", [
+    {"vjps": (lambda g, ans, x: g * 2.0,)},
+    {"jvps": (lambda t, ans, x: t * 2.0,)},
+    {"vjps": (lambda g, ans, x: g * _cos_as_constant(x),)},
+    {"jvps": (lambda t, ans, x: t * _cos_as_constant(x),)},
+], ids=["wrong VJP", "wrong JVP", "VJP not differentiable", "JVP not differentiable"])
+def test_a_wrong_rule_is_caught(rules):
+    """The checker fails on a primitive whose rule is wrong, at first or second order."""
+    from chainrule.autograd.checks import GradcheckError
+
     rng = np.random.default_rng(0)
     with pytest.raises(GradcheckError):
-        check_primitive(bad, [rng.standard_normal((3,))], {}, rng)
+        check_primitive(_sin_with(**rules), [rng.standard_normal((3,))], {}, rng)

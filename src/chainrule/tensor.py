@@ -485,17 +485,17 @@ class Tensor:
         return _ew.unary(_ew.logical_not_p, self, floating=False)
 
     def __and__(self, other):
-        return _ew.binary(_ew.logical_and_p, self, other)
+        return _ew.bitwise(np.bitwise_and, _ew.logical_and_p, self, other)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return _ew.binary(_ew.logical_or_p, self, other)
+        return _ew.bitwise(np.bitwise_or, _ew.logical_or_p, self, other)
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return _ew.binary(_ew.logical_xor_p, self, other)
+        return _ew.bitwise(np.bitwise_xor, _ew.logical_xor_p, self, other)
 
     __rxor__ = __xor__
 

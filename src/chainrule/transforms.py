@@ -125,9 +125,10 @@ def vjp(fn, *primals, has_aux: bool = False):
     return (out, vjp_fn, _cut(aux)) if has_aux else (out, vjp_fn)
 
 
-def jvp(fn, primals, tangents, has_aux: bool = False):
+def jvp(fn, primals, tangents, has_aux: bool = False, *, _batch: int | None = None):
     """``(out, tangent_out)`` in one forward pass with tangents (true forward mode).
-    ``primals`` and ``tangents`` are tuples (or lists) of the same structure."""
+    ``primals`` and ``tangents`` are tuples (or lists) of the same structure. (Internally,
+    ``_batch=B`` pushes B directions at once: tangents have a leading dimension of size B.)"""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples or lists, got "
                         f"{type(primals).__name__} and {type(tangents).__name__}")
@@ -136,12 +137,12 @@ def jvp(fn, primals, tangents, has_aux: bool = False):
     if p_tree != t_tree:
         raise ValueError(f"jvp: primal and tangent arguments must have the same tree "
                          f"structure; got {p_tree} and {t_tree}")
-    with forward_ad.dual_level() as level:
+    with forward_ad.dual_level(batch=_batch) as level:
         duals = []
         for p, t in zip(p_flat, t_flat):
             p = _to_tensor(p)
             t = _to_tensor(t, "tangent")
-            if t._data.shape != p._data.shape:
+            if t._data.shape[_batch is not None:] != p._data.shape:
                 raise ValueError(f"jvp: primal and tangent must have the same shape, got "
                                  f"{list(p._data.shape)} and {list(t._data.shape)}")
             duals.append(forward_ad.make_dual(p, t, level=level))
@@ -154,7 +155,10 @@ def jvp(fn, primals, tangents, has_aux: bool = False):
             o = _to_tensor(o, "output")
             primal, tangent = forward_ad.unpack_dual(o, level=level)
             outs.append(primal)
-            tans.append(tangent if tangent is not None else _zeros_like(o))
+            if tangent is None:
+                shape = o._data.shape if _batch is None else (_batch,) + o._data.shape
+                tangent = graph.wrap(np.zeros(shape, o._data.dtype))
+            tans.append(tangent)
     if _depth.value == 0 and forward_ad._state.active == 0 and not any(
             isinstance(p, Tensor) and p._requires_grad for p in p_flat):
         # At the top level the results are plain values (the tangent computation may have
@@ -352,40 +356,33 @@ def jacrev(fn, argnums=0, has_aux: bool = False):
 
 
 def jacfwd(fn, argnums=0, has_aux: bool = False):
-    """Jacobian by forward mode: one forward pass per input element. Structured like
-    ``jacrev``'s result."""
-    from .ops.shape import permute, reshape, stack
+    """Jacobian by forward mode: every column in one forward pass, the tangents carrying all
+    directions of an input at once. Structured like ``jacrev``'s result."""
+    from .ops.shape import permute, reshape
 
     def jac(*args):
         nums, single = _argnums(argnums, len(args))
         ins = [_to_tensor(args[n]) for n in nums]
-        per_input, aux, out_flat, out_tree = [], None, None, None
+        per_input, aux, out_tree = [], None, None
         for m, x in enumerate(ins):
-            cols = []
-            for e in _basis(x):
-                tangents = tuple(e if j == m else _zeros_like(p) for j, p in enumerate(ins))
-                res = jvp(_partial(fn, args, nums), tuple(args[n] for n in nums), tangents,
-                          has_aux=has_aux)
-                out_flat, out_tree = tree_flatten(res[0])
-                cols.append(tree_flatten(res[1])[0])
-                if has_aux:
-                    aux = res[2]
-            if out_flat is None:
-                res = _partial(fn, args, nums)(*[args[n] for n in nums])
-                out_flat, out_tree = tree_flatten(res[0] if has_aux else res)
+            size = x._data.size
+            tangents = tuple(
+                graph.wrap(np.eye(size, dtype=p._data.dtype).reshape((size,) + p._data.shape))
+                if j == m else graph.wrap(np.zeros((size,) + p._data.shape, p._data.dtype))
+                for j, p in enumerate(ins))
+            res = jvp(_partial(fn, args, nums), tuple(args[n] for n in nums), tangents,
+                      has_aux=has_aux, _batch=size)
+            outs, out_tree = tree_flatten(res[0])
+            if has_aux:
+                aux = res[2]
             jacs = []
-            for k, o in enumerate(out_flat):
-                o = _to_tensor(o, "output")
-                shape = o._data.shape + x._data.shape
-                if not cols:
-                    jacs.append(graph.wrap(np.zeros(shape, o._data.dtype)))
-                    continue
-                stacked = stack([c[k] for c in cols])  # (in.size, *out.shape)
+            for o, t in zip(outs, tree_flatten(res[1])[0]):
                 nd = o._data.ndim
-                jacs.append(reshape(permute(stacked, tuple(range(1, nd + 1)) + (0,)), shape))
+                moved = permute(t, tuple(range(1, nd + 1)) + (0,))  # directions last
+                jacs.append(reshape(moved, o._data.shape + x._data.shape))
             per_input.append(jacs)
         leaves = [per_input[0][k] if single else tuple(j[k] for j in per_input)
-                  for k in range(len(out_flat))]
+                  for k in range(len(per_input[0]))]
         result = tree_unflatten(out_tree, leaves)
         return (result, aux) if has_aux else result
 

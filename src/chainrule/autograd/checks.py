@@ -107,8 +107,29 @@ def check_primitive(prim, args, params, rng, **tolerances) -> None:
         return prim(*vals, **params)
 
     check_grads(fn, [args[i] for i in diff], order=2, rng=rng, name=prim.name, **tolerances)
+    _check_batched(prim, args, diff, params, rng)
     if "dtype" not in params:  # unless converting dtypes is the op's job
         _check_float32(prim, args, diff, params, rng)
+
+
+def _check_batched(prim, args, diff, params, rng, batch: int = 3) -> None:
+    """Several directions at once (the forward mode behind jacfwd and hessian) give the same
+    tangents as one direction at a time."""
+    from . import forward_ad
+    tangents = [rng.standard_normal((batch,) + args[i].shape) for i in diff]
+
+    def tangent_of(level_batch, ts):
+        with forward_ad.dual_level(batch=level_batch) as level:
+            vals = list(args)
+            for i, t in zip(diff, ts):
+                vals[i] = forward_ad.make_dual(graph.wrap(args[i]), graph.wrap(t), level=level)
+            _, tangent = forward_ad.unpack_dual(prim(*vals, **params), level=level)
+        return tangent._data
+
+    together = tangent_of(batch, tangents)
+    for b in range(batch):
+        _close(together[b], tangent_of(None, [t[b] for t in tangents]), 1e-10, 1e-10,
+               f"{prim.name}: batched forward mode, direction {b}")
 
 
 def _check_float32(prim, args, diff, params, rng) -> None:

@@ -62,7 +62,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(*inputs), J v)`` by forward mode."""
-    inputs, is_tuple = _as_tuple(inputs, "inputs")
+    inputs, _ = _as_tuple(inputs, "inputs")
     if v is None:
         if any(t.numel() != 1 for t in inputs):
             raise RuntimeError("The vector v can only be None if the input to the user-provided "

@@ -101,15 +101,30 @@ def array_function(func, types, args, kwargs):
     if entry is None or not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
         return NotImplemented
     handler, signature = entry
-    name = f"{func.__module__}.{func.__name__}"
-    if kwargs.get("out") is not None:
-        raise TypeError(f"{name}(): out= is not supported for chainrule tensors; use the result")
-    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    if "out" in kwargs:
+        if kwargs["out"] is not None:
+            raise TypeError(f"{_name(func)}(): out= is not supported for chainrule tensors; use "
+                            "the result")
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    try:
+        return handler(*args, **kwargs)
+    except TypeError:
+        _check_arguments(func, signature, args, kwargs)
+        raise
+
+
+def _name(func) -> str:
+    return f"{func.__module__}.{func.__name__}"
+
+
+def _check_arguments(func, signature, args, kwargs) -> None:
+    """A TypeError that names ``func`` and what chainrule supports, when the arguments do not
+    fit its handler (``where=``, ``order=``...)."""
     try:
         signature.bind(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"{name}() on chainrule tensors: {e} (supported: {signature})") from None
-    return handler(*args, **kwargs)
+        raise TypeError(f"{_name(func)}() on chainrule tensors: {e} (supported: {signature})"
+                        ) from None
 
 
 def _t(x) -> Tensor:
@@ -143,8 +158,9 @@ def _along(axis: int, ndim: int, index) -> tuple:
     return (slice(None),) * normalize_dim(axis, ndim) + (index,)
 
 
-# Results that carry no gradient: NumPy computes them on the arrays.
 def _on_arrays(func):
+    """A handler for a function whose results carry no gradient (indices, masks, counts,
+    shapes, new constants): NumPy computes it on the tensors' arrays."""
     def handler(*args, **kwargs):
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
@@ -153,6 +169,7 @@ def _on_arrays(func):
 
 
 def _as_result(r):
+    """Arrays (also in tuples) as tensors; Python values as they are."""
     if isinstance(r, tuple):
         return tuple(_as_result(x) for x in r)
     return as_tensor(r) if isinstance(r, (np.ndarray, np.generic)) else r
@@ -322,8 +339,8 @@ def _repeat(a, repeats, axis=None):
 
 
 @_implements(np.astype)
-def _astype(x, dtype):
-    return _in(x, dtype)
+def _astype(x, dtype, *, copy=True):
+    return _t(x).to(_dtype.to_numpy(dtype), copy=copy)
 
 
 @_implements(np.copy)
@@ -382,6 +399,8 @@ def _split(ary, indices_or_sections, axis=0):
 @_implements(np.where)
 def _where(condition, *x_y):
     """``np.where(c, x, y)``; ``np.where(c)`` gives the indices where ``c`` holds."""
+    if len(x_y) == 1:
+        raise ValueError("either both or neither of x and y should be given")
     cond = _t(condition)
     if cond.dtype is not _dtype.bool:
         cond = cond != 0

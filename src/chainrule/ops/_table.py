@@ -22,6 +22,7 @@ class Primitive:
     """A differentiable operation known to the engine by its rules, not by its name."""
 
     __slots__ = (
+        "batch_jvp",
         "differentiable",
         "forward",
         "jvps",
@@ -62,7 +63,7 @@ class Variadic:
 def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: bool = False,
             multilinear: bool = False, save: int = SAVE_INPUTS, save_ans: bool = False,
             view: bool = False, differentiable: bool = True, node_name=None,
-            test=None, register: bool = True) -> Primitive:
+            test=None, register: bool = True, batch_jvp=None) -> Primitive:
     """Declare a primitive.
 
     vjps: one rule per input (a tuple, or a ``Variadic``); None for a non-differentiable op.
@@ -75,6 +76,9 @@ def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: 
     node_name: PyTorch's name for the node (default from ``name``), or a function of the
     params where PyTorch's name depends on them (``SumBackward1`` when a dim is given).
     register: False for the primitives of user-defined Functions, which stay out of the table.
+    batch_jvp: ``(i, t, ans, *inputs, **params)`` for a tangent ``t`` that carries several
+    directions along a leading dimension; needed where the JVP rule depends on axes or shapes
+    (elementwise primitives need none; without one, directions are done one at a time).
     """
     if register and name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
@@ -94,6 +98,7 @@ def defprim(name: str, forward: Callable, *, vjps=None, jvps=None, elementwise: 
     p.save_ans = save_ans and p.differentiable
     p.view = view
     p.test = test
+    p.batch_jvp = batch_jvp
     if register:
         PRIMITIVES[name] = p
     return p

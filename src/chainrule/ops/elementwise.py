@@ -207,6 +207,8 @@ def _cast(x, dtype, source):
 cast_p = defprim("cast", _cast,
                  vjps=(lambda g, ans, x, dtype, source: cast_p(g, dtype=source, source=dtype),),
                  multilinear=True, save=SAVE_NOTHING, node_name="ToCopyBackward0",
+                 batch_jvp=lambda i, t, ans, x, dtype, source: cast_p(t, dtype=dtype,
+                                                                      source=source),
                  test=C.cases((((3, 2),), {"dtype": np.dtype(np.float64),
                                             "source": np.dtype(np.float64)})))
 
@@ -523,6 +525,18 @@ def logical_or(input, other):
 
 def logical_xor(input, other):
     return binary(logical_xor_p, input, other)
+
+
+def bitwise(ufunc, logical_prim, input, other):
+    """``&``, ``|``, ``^``: logical on booleans, bitwise on integers (never differentiable)."""
+    x, y = _promote(input, other, floating=False)
+    xa = x._data if isinstance(x, Tensor) else x
+    ya = y._data if isinstance(y, Tensor) else y
+    if np.result_type(xa, ya).kind == "b":
+        return binary(logical_prim, x, y)
+    if np.result_type(xa, ya).kind not in "iu":
+        raise RuntimeError(f"\"{ufunc.__name__}_cpu\" not implemented for 'Float'")
+    return _graph.wrap(ufunc(xa, ya))
 
 
 def maximum(input, other):

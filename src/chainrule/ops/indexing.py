@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.forward_ad import align, per_direction
 from ..autograd.graph import record, wrap
 from ..tensor import Tensor
 from . import _cases as C
@@ -29,6 +30,36 @@ def _index_backward(g, shape, index):
     return out
 
 
+def _batched_index(index):
+    """``index`` for a tensor with a leading batch dimension; None where prepending a slice
+    would move NumPy's advanced-index dimensions (advanced indices split by slices)."""
+    seen, gap = False, False
+    for i in index:
+        advanced = isinstance(i, np.ndarray)
+        if advanced and gap:
+            return None
+        if seen and not advanced:
+            gap = True
+        seen = seen or advanced
+    return (slice(None),) + index
+
+
+def _index_batched(i, t, ans, x, index):
+    shifted = _batched_index(index)
+    if shifted is None:
+        return per_direction(index_p, i, t, ans, (x,), {"index": index})
+    return (basic_index_p if _is_basic(index) else index_p)(t, index=shifted)
+
+
+def _index_backward_batched(i, t, ans, x, shape, index):
+    shifted = _batched_index(index)
+    if shifted is None:
+        return per_direction(index_backward_p, i, t, ans, (x,), {"shape": shape, "index": index})
+    # The scattered values broadcast to the indexed region: line their directions up first.
+    region = np.broadcast_to(np.zeros((), bool), shape)[index].ndim
+    return index_backward_p(align(t, region), shape=t.shape[:1] + tuple(shape), index=shifted)
+
+
 _index_cases = C.cases((((4, 5),), {"index": (1,)}),
                        (((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
                        (((4, 5),), {"index": (np.array([0, 2, 2]),)}),
@@ -37,14 +68,18 @@ _index_cases = C.cases((((4, 5),), {"index": (1,)}),
 # Basic indexing returns a view (PyTorch's SliceBackward0/SelectBackward0); advanced indexing
 # copies (IndexBackward0). Same rules; two records so that only the first shares memory.
 basic_index_p = defprim("basic_index", _index, vjps=(_index_vjp,), multilinear=True,
+                        batch_jvp=_index_batched,
                         save=SAVE_SHAPES, view=True, node_name="SliceBackward0",
                         test=C.cases((((4, 5),), {"index": (1,)}),
                                      (((4, 5),), {"index": (slice(1, 3), None, Ellipsis)})))
 index_p = defprim("index", _index, vjps=(_index_vjp,), multilinear=True, save=SAVE_SHAPES,
+                  batch_jvp=_index_batched,
                   test=_index_cases)
 index_backward_p = defprim(
     "index_backward", _index_backward,
     vjps=(lambda g, ans, x, shape, index: index_p(g, index=index),), multilinear=True,
+    batch_jvp=lambda i, t, ans, x, shape, index: _index_backward_batched(i, t, ans, x, shape,
+                                                                        index),
     save=SAVE_NOTHING,
     test=C.cases((((3,),), {"shape": (4, 5), "index": (np.array([0, 2, 2]), slice(None, 3))}),
                  (((2, 5),), {"shape": (4, 5), "index": (slice(1, 3),)})))
@@ -89,7 +124,12 @@ def _gather_vjp(g, ans, x, dim, index):
     return scatter_add_p(zeros(x.shape, g), g, dim=dim, index=index)
 
 
+def _gather_batched(i, t, ans, x, dim, index):
+    return gather_p(t, dim=dim + 1, index=np.broadcast_to(index, t.shape[:1] + index.shape))
+
+
 gather_p = defprim("gather", _gather, vjps=(_gather_vjp,), multilinear=True, save=SAVE_SHAPES,
+                   batch_jvp=_gather_batched,
                    test=C.cases((((3, 4),), {"dim": 1, "index": np.array([[0, 3], [1, 1], [2, 0]])}),
                                 (((3, 4),), {"dim": 0, "index": np.array([[0, 2, 2, 1]])})))
 
@@ -107,6 +147,9 @@ scatter_add_p = defprim(
     vjps=(lambda g, ans, x, src, dim, index: g,
           lambda g, ans, x, src, dim, index: _pad_to(gather_p(g, dim=dim, index=index), src)),
     multilinear=False, save=SAVE_SHAPES,
+    batch_jvp=lambda i, t, ans, x, src, dim, index: t if i == 0 else scatter_add_p(
+        zeros(t.shape[:1] + tuple(x.shape), t), t, dim=dim + 1,
+        index=np.broadcast_to(index, t.shape[:1] + index.shape)),
     jvps=(lambda t, ans, x, src, dim, index: t,
           lambda t, ans, x, src, dim, index: scatter_add_p(zeros(x.shape, t), t, dim=dim,
                                                             index=index)),

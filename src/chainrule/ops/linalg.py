@@ -45,7 +45,29 @@ def _matmul_vjp_b(g, ans, a, b):
     return gb
 
 
+def _matmul_batched(i, t, ans, a, b):
+    # Vectors become matrices, the batched operand's directions go in front of every batch
+    # dimension, and the unit dimensions are dropped from the result again.
+    B = t.shape[0]
+    mats = []
+    for j, x in enumerate((a, b)):
+        shape = tuple(x.shape)
+        if len(shape) == 1:
+            shape = (1, shape[0]) if j == 0 else (shape[0], 1)
+        mats.append(shape)
+    rank = max(len(mats[0]), len(mats[1]))
+    operands = []
+    for j, x in enumerate((a, b)):
+        if j == i:
+            x = reshape_p(t, shape=(B,) + (1,) * (rank - len(mats[j])) + mats[j])
+        elif tuple(x.shape) != mats[j]:
+            x = reshape_p(x, shape=mats[j])
+        operands.append(x)
+    return reshape_p(matmul_p(*operands), shape=(B,) + tuple(ans.shape))
+
+
 matmul_p = defprim("matmul", np.matmul, vjps=(_matmul_vjp_a, _matmul_vjp_b), multilinear=True,
+                   batch_jvp=_matmul_batched,
                    node_name="MmBackward0",
                    test=C.cases((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}),
                                 (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {}),
@@ -120,8 +142,19 @@ def _einsum_vjp(i, g, ans, *operands, subscripts):
     return grad
 
 
+def _einsum_batched(i, t, ans, *operands, subscripts):
+    lhs, out = subscripts.split("->")
+    ins = lhs.split(",")
+    letter = next(c for c in _LETTERS if c not in subscripts)
+    ins[i] = letter + ins[i]
+    args = list(operands)
+    args[i] = t
+    return einsum_p(*args, subscripts=",".join(ins) + "->" + letter + out)
+
+
 # Subscripts are always explicit here (``einsum()`` spells out ``...`` and the output).
 einsum_p = defprim("einsum", _einsum, vjps=Variadic(_einsum_vjp), multilinear=True,
+                   batch_jvp=_einsum_batched,
                    test=C.cases((((3, 4), (4, 5)), {"subscripts": "ij,jk->ik"}),
                                 (((3, 4),), {"subscripts": "ij->j"}),
                                 (((2, 3), (3, 4), (4,)), {"subscripts": "ij,jk,k->i"}),

@@ -9,6 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import _dtype
+from ..autograd.forward_ad import shift_axes
 from ..autograd.graph import record, wrap
 from ..tensor import Tensor
 from . import _cases as C
@@ -34,7 +35,11 @@ def _sum(x, axis, keepdims):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-sum_p = defprim("sum", _sum,
+def _sum_batched(i, t, ans, x, axis, keepdims):
+    return sum_p(t, axis=shift_axes(axis, x.ndim), keepdims=keepdims)
+
+
+sum_p = defprim("sum", _sum, batch_jvp=_sum_batched,
                 vjps=(lambda g, ans, x, axis, keepdims: _expand_back(g, x, axis, keepdims),),
                 multilinear=True, save=SAVE_SHAPES, node_name=_by_dim("Sum"),
                 test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
@@ -52,6 +57,8 @@ def _mean_vjp(g, ans, x, axis, keepdims):
 
 
 mean_p = defprim("mean", _mean, vjps=(_mean_vjp,), multilinear=True, save=SAVE_SHAPES,
+                 batch_jvp=lambda i, t, ans, x, axis, keepdims: mean_p(
+                     t, axis=shift_axes(axis, x.ndim), keepdims=keepdims),
                  node_name=_by_dim("Mean"),
                  test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                               (((2, 3, 4),), {"axis": (1,), "keepdims": True})))
@@ -92,7 +99,13 @@ def _prod_jvp(t, ans, x, axis, keepdims):
     return sum_p(t * _prod_partials(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
+def _prod_batched(i, t, ans, x, axis, keepdims):
+    return sum_p(t * _prod_partials(ans, x, axis, keepdims), axis=shift_axes(axis, x.ndim),
+                 keepdims=keepdims)
+
+
 prod_p = defprim("prod", _prod, vjps=(_prod_vjp,), jvps=(_prod_jvp,), save_ans=True,
+                 batch_jvp=_prod_batched,
                  node_name=_by_dim("Prod"),
                  test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                               (((3, 4),), {"axis": (0,), "keepdims": False}),
@@ -116,6 +129,11 @@ def _extremum_jvp(t, ans, x, axis, keepdims):
     return sum_p(t * _extremum_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
+def _extremum_batched(i, t, ans, x, axis, keepdims):
+    return sum_p(t * _extremum_weights(ans, x, axis, keepdims), axis=shift_axes(axis, x.ndim),
+                 keepdims=keepdims)
+
+
 def _amax(x, axis, keepdims):
     return np.amax(x, axis=axis, keepdims=keepdims)
 
@@ -130,8 +148,10 @@ _extremum_cases = C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                           (((3, 4),), {"axis": (1,), "keepdims": False}),
                           (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}))
 amax_p = defprim("amax", _amax, vjps=(_extremum_vjp,), jvps=(_extremum_jvp,), save_ans=True,
+                 batch_jvp=_extremum_batched,
                  test=_extremum_cases)
 amin_p = defprim("amin", _amin, vjps=(_extremum_vjp,), jvps=(_extremum_jvp,), save_ans=True,
+                 batch_jvp=_extremum_batched,
                  test=_extremum_cases)
 
 
@@ -143,6 +163,7 @@ cumsum_p = defprim("cumsum", _cumsum,
                    vjps=(lambda g, ans, x, axis: flip_p(cumsum_p(flip_p(g, axes=(axis,)),
                                                                  axis=axis), axes=(axis,)),),
                    multilinear=True, save=SAVE_NOTHING,
+                   batch_jvp=lambda i, t, ans, x, axis: cumsum_p(t, axis=axis + 1),
                    test=C.cases((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0})))
 
 
@@ -311,6 +332,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sqrt(sum(input * input, dim, keepdim))
     if p == float("inf"):
         return amax(abs(input), () if dim is None else dim, keepdim)
+    if p == -float("inf"):
+        return amin(abs(input), () if dim is None else dim, keepdim)
+    if p == 0:
+        return sum(input != 0, dim, keepdim).to(input.dtype)
     if p == 1:
         return sum(abs(input), dim, keepdim)
     return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..autograd.forward_ad import align
 from ..autograd.graph import record
 from ..tensor import Tensor
 from . import _cases as C
@@ -20,7 +21,11 @@ def _reshape(x, shape):
     return np.reshape(x, shape)
 
 
-reshape_p = defprim("reshape", _reshape,
+def _reshape_batched(i, t, ans, x, shape):
+    return reshape_p(t, shape=t.shape[:1] + tuple(shape))
+
+
+reshape_p = defprim("reshape", _reshape, batch_jvp=_reshape_batched,
                     vjps=(lambda g, ans, x, shape: reshape_p(g, shape=x.shape),),
                     multilinear=True, save=SAVE_SHAPES, view=True, node_name="ViewBackward0",
                     test=C.cases((((3, 4),), {"shape": (2, 6)}), (((2, 3, 1),), {"shape": (6,)}),
@@ -35,7 +40,12 @@ def _permute_vjp(g, ans, x, axes):
     return permute_p(g, axes=tuple(np.argsort(axes)))
 
 
+def _permute_batched(i, t, ans, x, axes):
+    return permute_p(t, axes=(0,) + tuple(a + 1 for a in axes))
+
+
 permute_p = defprim("permute", _permute, vjps=(_permute_vjp,), multilinear=True,
+                    batch_jvp=_permute_batched,
                     save=SAVE_NOTHING, view=True,
                     test=C.cases((((3, 4),), {"axes": (1, 0)}),
                                  (((2, 3, 4),), {"axes": (2, 0, 1)})))
@@ -46,7 +56,12 @@ def _broadcast_to(x, shape):
 
 
 # The engine sums the gradient back to the input's shape, so the rule is the identity.
+def _broadcast_to_batched(i, t, ans, x, shape):
+    return broadcast_to_p(align(t, len(shape)), shape=t.shape[:1] + tuple(shape))
+
+
 broadcast_to_p = defprim("broadcast_to", _broadcast_to, vjps=(lambda g, *_, **__: g,),
+                         batch_jvp=_broadcast_to_batched,
                          multilinear=True, save=SAVE_NOTHING, view=True,
                          node_name="ExpandBackward0",
                          test=C.cases((((3, 1),), {"shape": (2, 3, 4)}), (((4,),), {"shape": (3, 4)}),
@@ -58,6 +73,7 @@ def _flip(x, axes):
 
 
 flip_p = defprim("flip", _flip, vjps=(lambda g, ans, x, axes: flip_p(g, axes=axes),),
+                 batch_jvp=lambda i, t, ans, x, axes: flip_p(t, axes=tuple(a + 1 for a in axes)),
                  multilinear=True, save=SAVE_NOTHING,
                  test=C.cases((((3, 4),), {"axes": (0,)}), (((2, 3, 4),), {"axes": (0, 2)})))
 
@@ -78,7 +94,12 @@ def _tile_vjp(g, ans, x, reps):
     return reshape_p(g, shape=x.shape)
 
 
+def _tile_batched(i, t, ans, x, reps):
+    return tile_p(align(t, len(reps)), reps=(1,) + tuple(reps))
+
+
 tile_p = defprim("tile", _tile, vjps=(_tile_vjp,), multilinear=True, save=SAVE_SHAPES,
+                 batch_jvp=_tile_batched,
                  node_name="RepeatBackward0",
                  test=C.cases((((3, 2),), {"reps": (2, 3)}), (((2,),), {"reps": (2, 1, 3)})))
 
@@ -99,7 +120,13 @@ def _cat_jvp(i, t, ans, *xs, axis):
     return cat_p(*parts, axis=axis)
 
 
+def _cat_batched(i, t, ans, *xs, axis):
+    parts = [t if j == i else zeros(t.shape[:1] + tuple(x.shape), t) for j, x in enumerate(xs)]
+    return cat_p(*parts, axis=axis + 1)
+
+
 cat_p = defprim("cat", _concatenate, vjps=Variadic(_cat_vjp), jvps=Variadic(_cat_jvp),
+                batch_jvp=_cat_batched,
                 save=SAVE_SHAPES,
                 test=C.cases((((2, 3), (4, 3)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1})))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .tensor import Size, Tensor, device
 
 # isort: split
-from . import autograd, ops, testing
+from . import autograd, nn, ops, testing
 from ._dtype import (
     bool,
     double,
@@ -181,3 +181,4 @@ def clone(input: Tensor) -> Tensor:
 
 def detach(input: Tensor) -> Tensor:
     return input.detach()
+from .nn import Parameter

@@ -70,11 +70,10 @@ def _call(fn, *args):
         _grad_state.enabled = prev
 
 
-def _nested(inputs) -> bool:
-    """Whether a backward pass must itself be recorded: inside another transform, in forward
-    mode, or when the inputs belong to an enclosing graph."""
-    return (_depth.value > 0 or forward_ad._state.active > 0
-            or any(t.grad_fn is not None for t in inputs))
+def _nested() -> bool:
+    """Whether a backward pass must itself be recorded (so that it can be differentiated
+    again): inside another transform, or in forward mode."""
+    return _depth.value > 0 or forward_ad._state.active > 0
 
 
 def _zeros_like(t: Tensor) -> Tensor:
@@ -87,7 +86,7 @@ def _backward(outputs, inputs, cotangents, retain: bool):
     if not live:
         return [_zeros_like(t) for t in inputs]
     grads = _autograd_grad([o for o, _ in live], inputs, [c for _, c in live],
-                           retain_graph=retain, create_graph=_nested(inputs), allow_unused=True)
+                           retain_graph=retain, create_graph=_nested(), allow_unused=True)
     return [g if g is not None else _zeros_like(t) for g, t in zip(grads, inputs)]
 
 
@@ -267,7 +266,7 @@ def _grad_impl(fn, grad_position, weights, has_aux, with_value):
             grads_out = input_grads if input_grads is not None else weight_grads
         if with_value:
             value = (target, *aux) if has_aux else target
-            return _cut(value) if not _nested(inputs) else value, grads_out
+            return _cut(value) if not _nested() else value, grads_out
         return (grads_out, _cut(aux)) if has_aux else grads_out
 
     return functools.wraps(fn)(transformed) if callable(fn) else transformed

@@ -36,6 +36,13 @@ def stop_gradient(x):
     return _stop_gradient(x)
 
 
+def binary_cross_entropy_with_logits(logits, label, weight=None, pos_weight=None,
+                                     reduction: str = "mean"):
+    """MindSpore's ``ops.binary_cross_entropy_with_logits`` (its argument order)."""
+    from ..nn.functional import binary_cross_entropy_with_logits as bce
+    return bce(logits, label, weight, reduction=reduction, pos_weight=pos_weight)
+
+
 def ones(shape, dtype=None):
     """MindSpore's ``ops.ones(shape, dtype)``."""
     return _creation.ones(shape if isinstance(shape, (tuple, list)) else (shape,), dtype=dtype)

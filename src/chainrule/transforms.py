@@ -269,7 +269,7 @@ def _grad_impl(fn, grad_position, weights, has_aux, with_value):
             return _cut(value) if not _nested() else value, grads_out
         return (grads_out, _cut(aux)) if has_aux else grads_out
 
-    return functools.wraps(fn)(transformed) if callable(fn) else transformed
+    return functools.wraps(fn)(transformed)
 
 
 def grad(fn, grad_position=0, weights=None, has_aux: bool = False, *, argnums=None):

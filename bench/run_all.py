@@ -15,7 +15,9 @@ import numpy as np
 import torch
 import w1_op_overhead
 import w3_large_chain
+import w4_hessian
 import w5_deep_backward
+from _common import fmt_time
 
 import chainrule
 
@@ -39,27 +41,32 @@ def machine_info():
         (f"- Python {platform.python_version()}, NumPy {np.__version__}, "
          f"chainrule {chainrule.__version__}, torch {torch.__version__}"),
         f"- torch.get_num_threads() = {torch.get_num_threads()} (torch left at its defaults)",
+        f"- {jax_info()}",
     ]
 
 
-def fmt(v):
-    return "-" if v is None else f"{v:.3f}"
+def jax_info():
+    if w4_hessian.jax is None:
+        return "jax: not installed (its W4 rows say so)"
+    return (f"jax {w4_hessian.jax.__version__} (CPU, jax_enable_x64 on; a peer for W4 only, "
+            "left at its defaults)")
 
 
 def table(rows):
-    out = ["| workload | chainrule | torch | unit | ratio (cr/torch) | target | met? |",
-           "|---|---:|---:|---|---:|---|---|"]
+    out = ["| workload | chainrule | peer | peer time | unit | ratio (cr/peer) | target | met? |",
+           "|---|---:|---|---:|---|---:|---|---|"]
     for r in rows:
-        ratio = fmt(r["chainrule"] / r["torch"]) if r["torch"] else "-"
+        cr, pt = r["chainrule"], r["peer_time"]
+        ratio = fmt_time(cr / pt) if cr is not None and pt else "-"
         met = {True: "yes", False: "**no**", None: "-"}[r["met"]]
-        out.append(f"| {r['workload']} | {fmt(r['chainrule'])} | {fmt(r['torch'])} "
+        out.append(f"| {r['workload']} | {fmt_time(cr)} | {r['peer']} | {fmt_time(pt)} "
                    f"| {r['unit']} | {ratio} | {r['target']} | {met} |")
     return out
 
 
 def main():
     rows = []
-    for mod in (w1_op_overhead, w3_large_chain, w5_deep_backward, import_time):
+    for mod in (w1_op_overhead, w3_large_chain, w4_hessian, w5_deep_backward, import_time):
         print(f"running {mod.__name__} ...", file=sys.stderr, flush=True)
         rows += mod.run()
     note = ("Times are best-of-N wall clock (time.perf_counter, gc disabled while timing). "

@@ -9,6 +9,7 @@ differentiated again. Gradients are returned, never accumulated into ``.grad``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 
@@ -58,6 +59,17 @@ def _differentiable_input(x) -> Tensor:
     return out
 
 
+@contextlib.contextmanager
+def recording():
+    """Run transforms as if nested, so that their results stay differentiable (what
+    ``create_graph=True`` asks of ``autograd.functional``)."""
+    _depth.value += 1
+    try:
+        yield
+    finally:
+        _depth.value -= 1
+
+
 def _call(fn, *args):
     """Evaluate ``fn`` with recording on, counting the nesting depth."""
     prev = _grad_state.enabled
@@ -85,8 +97,10 @@ def _backward(outputs, inputs, cotangents, retain: bool):
     live = [(o, c) for o, c in zip(outputs, cotangents) if o._requires_grad]
     if not live:
         return [_zeros_like(t) for t in inputs]
+    nested = _nested()
+    # A recorded backward keeps its graph: an enclosing transform walks it again.
     grads = _autograd_grad([o for o, _ in live], inputs, [c for _, c in live],
-                           retain_graph=retain, create_graph=_nested(), allow_unused=True)
+                           retain_graph=retain or nested, create_graph=nested, allow_unused=True)
     return [g if g is not None else _zeros_like(t) for g, t in zip(grads, inputs)]
 
 

@@ -269,19 +269,21 @@ class custom_jvp:
             def backward(ctx, *gs):
                 from . import grad
                 Tensor = graph.Tensor
-                primals = [p.detach() if isinstance(p, Tensor) else p for p in ctx.primals]
+                # The primals stay attached to their graph, so that this gradient can be
+                # differentiated again (second derivatives through a custom_jvp).
                 tangents = [graph.wrap(np.zeros_like(p._data)) if isinstance(p, Tensor)
                             else None for p in ctx.primals]
                 wanted = [t for t in tangents if t is not None]
                 for t in wanted:
                     t.requires_grad = True
-                prev = _grad_state.enabled
+                recorded = _grad_state.enabled
                 _grad_state.enabled = True
                 try:
-                    tangent_out = owner.jvp_rule(tuple(primals), tuple(tangents))[1]
-                    gs_ = grad(tangent_out, wanted, gs[0], allow_unused=True)
+                    tangent_out = owner.jvp_rule(tuple(ctx.primals), tuple(tangents))[1]
+                    gs_ = grad(tangent_out, wanted, gs[0], allow_unused=True,
+                               create_graph=recorded, retain_graph=recorded)
                 finally:
-                    _grad_state.enabled = prev
+                    _grad_state.enabled = recorded
                 it = iter(gs_)
                 return tuple(next(it) if t is not None else None for t in tangents)
 

@@ -8,7 +8,7 @@ from .. import tensor as _tensor  # noqa: F401  (first: the families below need 
 
 # isort: split
 from .. import creation as _creation
-from . import composite, elementwise, indexing, linalg, reduction, shape
+from . import composite, elementwise, indexing, linalg, reduction, shape, window
 from ._table import PRIMITIVES, Primitive, defprim
 from .linalg import matmul
 

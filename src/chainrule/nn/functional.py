@@ -1,11 +1,27 @@
-"""``chainrule.nn.functional``: activations and losses as functions (PyTorch's signatures),
-built from primitives; losses use numerically stable forms."""
+"""``chainrule.nn.functional``: layers, activations and losses as functions, with PyTorch's
+signatures, all built from primitives (no gradient code of their own)."""
 
 from __future__ import annotations
 
 from ..ops.composite import log_softmax, softmax, softplus
 from ..ops.elementwise import relu, sigmoid, tanh
+from ._layer_fns import (
+                         avg_pool2d,
+                         batch_norm,
+                         conv1d,
+                         conv2d,
+                         dropout,
+                         embedding,
+                         flatten,
+                         gelu,
+                         layer_norm,
+                         leaky_relu,
+                         linear,
+                         max_pool2d,
+)
 from ._loss_fns import binary_cross_entropy_with_logits, mse_loss
 
-__all__ = ["binary_cross_entropy_with_logits", "log_softmax", "mse_loss", "relu", "sigmoid",
-           "softmax", "softplus", "tanh"]
+__all__ = ["avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
+           "dropout", "embedding", "flatten", "gelu", "layer_norm", "leaky_relu", "linear",
+           "log_softmax", "max_pool2d", "mse_loss", "relu", "sigmoid", "softmax", "softplus",
+           "tanh"]

@@ -205,30 +205,38 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             return result
 
         wanted = None if inputs is None else {id(t) for t in inputs}
+        # A fresh array that reaches one leaf only can become its .grad without a copy; the
+        # root gradients (possibly the caller's) and arrays shared by two leaves are copied.
+        shared = {id(g) for g in root_grads}
         for leaf, g in leaf_grads.items():
             if wanted is not None and id(leaf) not in wanted:
                 continue
-            _accumulate(leaf, g, create_graph)
+            owned = (type(g) is _ndarray and g.base is None and id(g) not in shared
+                     and g.flags.writeable and g.dtype == leaf._data.dtype)
+            shared.add(id(g))
+            _accumulate(leaf, g, create_graph, owned)
         for t, g in captured.items():
             if t.grad_fn is not None and (wanted is None or id(t) in wanted):
-                _accumulate(t, g, create_graph)
+                _accumulate(t, g, create_graph, False)
         return None
     finally:
         errstate.__exit__(None, None, None)
         _state.enabled = prev_mode
 
 
-def _accumulate(leaf, g, create_graph: bool) -> None:
-    """Add a gradient into ``leaf.grad``: in place on a plain backward, recorded otherwise."""
+def _accumulate(leaf, g, create_graph: bool, owned: bool) -> None:
+    """Add a gradient into ``leaf.grad``: in place on a plain backward, recorded otherwise.
+    ``owned``: nothing else holds the array, so it can be stored without a copy."""
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
+        owned = False
     old = leaf._grad
     if create_graph:
         if not isinstance(g, graph.Tensor):
             g = graph.wrap(g)
         leaf._grad = g if old is None else old + g
     elif old is None:
-        leaf._grad = graph.wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
+        leaf._grad = graph.wrap(g if owned else np.array(g, dtype=leaf._data.dtype, copy=True))
     elif old._requires_grad:
         leaf._grad = graph.wrap(old._data + g)
     else:

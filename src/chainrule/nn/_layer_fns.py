@@ -13,9 +13,9 @@ from ..autograd import graph
 from ..ops import window
 from ..ops.elementwise import erf, rsqrt, tanh, where
 from ..ops.indexing import gather
-from ..ops.linalg import matmul
+from ..ops.linalg import linear, matmul
 from ..ops.reduction import mean, var
-from ..ops.shape import reshape, transpose
+from ..ops.shape import reshape
 
 
 def _pair(v, name: str = "argument") -> tuple:
@@ -25,12 +25,6 @@ def _pair(v, name: str = "argument") -> tuple:
     if len(v) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints, got {v}")
     return v
-
-
-def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``."""
-    out = matmul(input, transpose(weight, 0, 1))
-    return out if bias is None else out + bias
 
 
 def _check_conv(input, weight, groups: int, dims: int):

@@ -165,6 +165,50 @@ einsum_p = defprim("einsum", _einsum, vjps=Variadic(_einsum_vjp), multilinear=Tr
                                 (((2, 2, 3), (3,)), {"subscripts": "iij,j->"})))
 
 
+def _linear(x, w, b=None):
+    out = np.matmul(x, np.swapaxes(w, -1, -2))
+    if b is not None:
+        out += b  # the product is a fresh array: add the bias in place
+    return out
+
+
+def _linear_vjp_w(g, ans, x, w, b=None):
+    n_out, n_in = w.shape[-2], w.shape[-1]
+    g2 = reshape_p(g, shape=(-1, n_out)) if len(g.shape) != 2 else g
+    x2 = reshape_p(x, shape=(-1, n_in)) if len(x.shape) != 2 else x
+    return matmul_p(_mT(g2), x2)
+
+
+def _linear_vjp_b(g, ans, x, w, b=None):
+    from .reduction import sum_p
+    return sum_p(g, axis=tuple(range(len(g.shape) - 1)), keepdims=False)
+
+
+def _linear_batched(i, t, ans, x, w, b=None):
+    if i == 0:
+        return linear_p(t, w)
+    if i == 2:
+        from ..autograd.forward_ad import align
+        return align(t, len(ans.shape))
+    if len(x.shape) != 2:
+        from ..autograd.forward_ad import per_direction
+        return per_direction(linear_p, i, t, ans, (x, w) if b is None else (x, w, b), {})
+    return matmul_p(x, permute_p(t, axes=(0, 2, 1)))
+
+
+# ``x @ w.T + b`` as one primitive, for speed: no transposed-weight and bias-add nodes, and the
+# weight's gradient comes out in the weight's own layout (PyTorch's addmm).
+linear_p = defprim(
+    "linear", _linear,
+    vjps=(lambda g, ans, x, w, b=None: matmul_p(g, w), _linear_vjp_w, _linear_vjp_b),
+    jvps=(lambda t, ans, x, w, b=None: linear_p(t, w),
+          lambda t, ans, x, w, b=None: linear_p(x, t),
+          lambda t, ans, x, w, b=None: t),
+    node_name="AddmmBackward0", batch_jvp=_linear_batched,
+    test=C.cases((((5, 4), (3, 4), (3,)), {}), (((5, 4), (3, 4)), {}),
+                 (((2, 5, 4), (3, 4), (3,)), {}), (((4,), (3, 4), (3,)), {})))
+
+
 # ---------------------------------------------------------------- public functions
 def _matmul_error(a, b) -> RuntimeError:
     sa, sb = a.shape, b.shape
@@ -194,6 +238,24 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     except ValueError:
         raise _matmul_error(a, b) from None
     return record(matmul_p, out, (input, other), (a, b), {})
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` (PyTorch's ``nn.functional.linear``)."""
+    from .elementwise import _promote
+    if input._data.dtype != weight._data.dtype:
+        input, weight = _promote(input, weight, floating=False)
+    if bias is not None and bias._data.dtype != weight._data.dtype:
+        bias = bias.to(weight.dtype)
+    x, w = input._data, weight._data
+    if x.shape[-1] != w.shape[-1]:
+        rows = int(np.prod(x.shape[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} "
+                           f"and {w.shape[-1]}x{w.shape[0]})")
+    if bias is None:
+        return record(linear_p, _linear(x, w), (input, weight), (x, w), {})
+    bd = bias._data
+    return record(linear_p, _linear(x, w, bd), (input, weight, bias), (x, w, bd), {})
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

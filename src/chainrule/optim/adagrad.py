@@ -40,9 +40,9 @@ class Adagrad(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, *, maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+                                  "initial_accumulator_value": initial_accumulator_value,
+                                  "eps": eps, "maximize": maximize})
 
     def add_param_group(self, param_group: dict) -> None:
         super().add_param_group(param_group)
@@ -68,7 +68,7 @@ class Adagrad(Optimizer):
         state_sums, steps = [], []
         for p in params:
             state = self.state[p]
-            if not state:  # emptied by load_state_dict
+            if not state:  # a loaded state dict had none for p
                 state.update(_initial_state(p, group))
             state["step"] += 1
             steps.append(state["step"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .tensor import Size, Tensor, device
 
 # isort: split
-from . import autograd, nn, ops, testing
+from . import autograd, nn, ops, optim, testing
 from ._dtype import (
     bool,
     double,

@@ -45,6 +45,7 @@ class Adagrad(Optimizer):
                                   "eps": eps, "maximize": maximize})
 
     def add_param_group(self, param_group: dict) -> None:
+        """Add a group, creating its parameters' state at once (as PyTorch's Adagrad does)."""
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
@@ -76,7 +77,7 @@ class Adagrad(Optimizer):
         adagrad(arrays, grads, state_sums, steps, lr=group["lr"], lr_decay=group["lr_decay"],
                 weight_decay=group["weight_decay"], eps=group["eps"],
                 maximize=group["maximize"])
-        self._updated(params)
+        self._bump_versions(params)
 
 
 def _initial_state(p, group: dict) -> dict:

@@ -101,7 +101,7 @@ class Adam(Optimizer):
              beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
              amsgrad=amsgrad, maximize=group["maximize"],
              decoupled_weight_decay=group["decoupled_weight_decay"])
-        self._updated(params)
+        self._bump_versions(params)
 
 
 class AdamW(Adam):

@@ -116,7 +116,7 @@ class Optimizer:
         return params, arrays, grads
 
     @staticmethod
-    def _updated(params: list) -> None:
+    def _bump_versions(params: list) -> None:
         for p in params:
             bump_version(p)
 

@@ -97,4 +97,4 @@ class RMSprop(Optimizer):
         rmsprop(arrays, grads, square_avgs, grad_avgs, buffers, lr=group["lr"],
                 alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
                 momentum=momentum, centered=centered, maximize=group["maximize"])
-        self._updated(params)
+        self._bump_versions(params)

@@ -71,4 +71,4 @@ class SGD(Optimizer):
         if momentum:
             for p, buf in zip(params, buffers):
                 self.state[p]["momentum_buffer"] = buf
-        self._updated(params)
+        self._bump_versions(params)

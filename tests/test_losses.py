@@ -174,10 +174,13 @@ def _grad_cases():
         "bce": (lambda a: F.binary_cross_entropy(a, t64(yb), t64(w4)), [p]),
         "bce_logits": (lambda a, pw: F.binary_cross_entropy_with_logits(
             a, t64(yb), t64(p), pos_weight=pw), [x, w4]),
+        "bce_logits_at_zero": (lambda a: F.binary_cross_entropy_with_logits(
+            a, t64(yb[0]), reduction="none"), [np.zeros(4)]),
         "nll": (lambda a: F.nll_loss(a, lab, t64(w3)), [logits]),
         "cross_entropy": (lambda a: F.cross_entropy(a, lab, t64(w3), label_smoothing=0.2),
                           [logits]),
         "cross_entropy_none": (lambda a: F.cross_entropy(a, lab, reduction="none"), [logits]),
+        "cross_entropy_1d": (lambda a: F.cross_entropy(a, idx(2), label_smoothing=0.3), [w4]),
         "cross_entropy_probs": (lambda a, w: F.cross_entropy(a, t64(probs), w,
                                                              label_smoothing=0.1),
                                 [logits, w3]),
@@ -210,13 +213,13 @@ def test_gradcheck_cross_entropy_with_ignored_targets():
     (lambda: F.smooth_l1_loss(t64([1.0]), t64([1.0]), beta=-1.0), RuntimeError,
      "smooth_l1_loss does not support negative values for beta."),
     (lambda: F.binary_cross_entropy(t64([0.5]), t64([[1.0]])), ValueError,
-     r"Using a target size \(chainrule.Size\(\[1, 1\]\)\) that is different to the input size "
-     r"\(chainrule.Size\(\[1\]\)\) is deprecated"),
+     (r"Using a target size \(chainrule.Size\(\[1, 1\]\)\) that is different to the input "
+      r"size \(chainrule.Size\(\[1\]\)\) is deprecated")),
     (lambda: F.binary_cross_entropy(t64([1.5]), t64([1.0])), RuntimeError,
      "all elements of input should be between 0 and 1"),
     (lambda: F.binary_cross_entropy_with_logits(t64([0.5, 1.0]), t64([[1.0], [0.0]])),
-     ValueError, r"Target size \(chainrule.Size\(\[2, 1\]\)\) must be the same as input size "
-                 r"\(chainrule.Size\(\[2\]\)\)"),
+     ValueError, (r"Target size \(chainrule.Size\(\[2, 1\]\)\) must be the same as input "
+                  r"size \(chainrule.Size\(\[2\]\)\)")),
     (lambda: F.cross_entropy(t64([[1.0, 2.0]]), idx([[0, 1]])), RuntimeError,
      "Expected floating point type for target with class probabilities, got Long"),
     (lambda: F.cross_entropy(t64([[1.0, 2.0]]), t64([0.0])), RuntimeError,
@@ -235,8 +238,8 @@ def test_gradcheck_cross_entropy_with_ignored_targets():
     (lambda: F.nll_loss(t64([[1.0, 2.0]]), idx([-1])), IndexError,
      "Target -1 is out of bounds."),
     (lambda: F.cross_entropy(t64([[1.0, 2.0]]), idx([0]), weight=t64([1.0])), RuntimeError,
-     "weight tensor should be defined either for all 2 classes or no classes but got weight "
-     r"tensor of shape: \[1\]"),
+     ("weight tensor should be defined either for all 2 classes or no classes but got weight "
+      r"tensor of shape: \[1\]")),
     (lambda: F.cross_entropy(t64([[1.0, 2.0]]), t64([[0.5, 0.5]]), weight=t64([1.0])),
      RuntimeError, "cross_entropy: weight tensor should be defined either for all 2 classes"),
     (lambda: F.cross_entropy(t64([[1.0, 2.0]]), t64([[0.5, 0.5]]), ignore_index=1),
@@ -255,7 +258,7 @@ def _module_cases():
     x, y = t64(rng.standard_normal((3, 4))), t64(rng.standard_normal((3, 4)))
     p, yb = t64(rng.uniform(0.1, 0.9, (3, 4))), t64(rng.uniform(0, 1, (3, 4)))
     w, labels = t64(rng.uniform(0.5, 2, 4)), idx([3, -1, 0])
-    return [
+    cases = [
         (L.MSELoss(reduction="sum"), F.mse_loss(x, y, reduction="sum"), (x, y)),
         (L.L1Loss(reduction="none"), F.l1_loss(x, y, reduction="none"), (x, y)),
         (L.HuberLoss(delta=0.5), F.huber_loss(x, y, delta=0.5), (x, y)),
@@ -267,11 +270,12 @@ def _module_cases():
         (L.CrossEntropyLoss(w, ignore_index=-1, label_smoothing=0.1), F.cross_entropy(
             x, labels, w, ignore_index=-1, label_smoothing=0.1), (x, labels)),
     ]
+    return {type(case[0]).__name__: case for case in cases}
 
 
-@pytest.mark.parametrize("case", range(8))
-def test_modules_match_functions(case):
-    module, expected, args = _module_cases()[case]
+@pytest.mark.parametrize("name", sorted(_module_cases()))
+def test_modules_match_functions(name):
+    module, expected, args = _module_cases()[name]
     close(module(*args), expected.numpy())
 
 
@@ -328,7 +332,7 @@ def _compare(torch, name, arrays, kwargs, dtype=np.float64, module=None):
     upstream = np.random.default_rng(3).standard_normal(shape)
     value, grad = _run(cr, ours, arrays, kwargs, dtype, upstream)
     expected_value, expected_grad = _run(torch, theirs, arrays, kwargs, dtype, upstream)
-    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-6)
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == np.float64 else {"rtol": 2e-5, "atol": 2e-6}
     assert value.dtype == expected_value.dtype
     assert value.shape == expected_value.shape
     np.testing.assert_allclose(value, expected_value, **tol)
@@ -417,6 +421,12 @@ def _class_cases():
             {"label_smoothing": ls}
     yield "ce-uint8", "cross_entropy", [rng.standard_normal((3, c)),
                                         np.array([0, 4, 2], np.uint8)], {}
+    counted = rng.integers(0, c, 6)  # no target ignored
+    for red in REDUCTIONS:
+        kw = {"reduction": red, "weight": rng.random(c) + 0.5}
+        yield f"nll-all-counted-{red}", "nll_loss", [rng.standard_normal((6, c)), counted], kw
+        yield f"ce-all-counted-{red}", "cross_entropy", [rng.standard_normal((6, c)), counted], \
+            kw | {"label_smoothing": 0.1}
 
 
 CASES = {case[0]: case[1:] for case in itertools.chain(

@@ -7,6 +7,8 @@ from the data's own labels, or from PyTorch running the same hand-written loop.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,7 @@ def test_spec_mse_linear_layer_learns():
             w -= 0.05 * w.grad
             b -= 0.05 * b.grad
     assert losses[-1] < 1e-3 * losses[0]
-    assert all(a >= c for a, c in zip(losses, losses[1:]))  # a convex quadratic, small steps
+    assert all(a >= c for a, c in itertools.pairwise(losses))  # a convex quadratic, small steps
 
 
 # ---------------------------------------------------------------- (2) MLP, SGD with momentum
@@ -134,16 +136,16 @@ def test_mlp_sgd_momentum_trajectory_matches_torch():
 
 # ---------------------------------------------------------------- (3) tiny CNN classifier
 def _quadrant_images(n=128, seed=0):
-    """8x8 grey images with noise; class 1 when the top-left quadrant is bright, class 0 when
-    the bottom-right one is."""
+    """8x8 noisy grey images; class 1 when the top-left quadrant is brighter, class 0 when
+    the bottom-right one is (by 0.3, against uniform noise of width 1)."""
     rng = np.random.default_rng(seed)
-    x = rng.uniform(0.0, 0.5, (n, 1, 8, 8))
+    x = rng.uniform(0.0, 1.0, (n, 1, 8, 8))
     y = rng.integers(0, 2, n)
     for i in range(n):
         if y[i] == 1:
-            x[i, 0, :4, :4] += 0.6
+            x[i, 0, :4, :4] += 0.3
         else:
-            x[i, 0, 4:, 4:] += 0.6
+            x[i, 0, 4:, 4:] += 0.3
     return x.astype(np.float32), y.astype(np.int64)
 
 
@@ -160,8 +162,9 @@ def test_tiny_cnn_learns_quadrant_classification():
         with cr.no_grad():
             return float(np.mean(np.argmax(_np(model(x)), axis=1) == y_np))
 
+    assert accuracy() < 0.75  # chance level before training
     first_loss = None
-    for _ in range(150):
+    for _ in range(200):
         model.zero_grad()
         out = model(x)
         loss = -(F.log_softmax(out, 1)[list(range(n)), list(y_np)]).mean()
@@ -170,15 +173,15 @@ def test_tiny_cnn_learns_quadrant_classification():
         loss.backward()
         with cr.no_grad():
             for p in params:
-                p -= 0.5 * p.grad
+                p -= 0.05 * p.grad
     out = _np(model(x)).astype(np.float64)
     # the cross-entropy, re-computed with NumPy, fell
     logp = out - out.max(1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(1, keepdims=True))
     final_loss = -logp[np.arange(n), y_np].mean()
-    assert final_loss < 0.5 * first_loss
+    assert final_loss < 0.25 * first_loss
     assert accuracy() > 0.9
     # and it generalises to fresh images of the same two kinds
     xt, yt = _quadrant_images(n=64, seed=1)
     with cr.no_grad():
-        assert np.mean(np.argmax(_np(model(cr.tensor(xt))), axis=1) == yt) > 0.9
+        assert np.mean(np.argmax(_np(model(cr.tensor(xt))), axis=1) == yt) > 0.85

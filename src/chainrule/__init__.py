@@ -181,4 +181,7 @@ def clone(input: Tensor) -> Tensor:
 
 def detach(input: Tensor) -> Tensor:
     return input.detach()
+from . import utils
 from .nn import Parameter
+from .serialization import SerializationError, load, save
+from .utils.data import Generator

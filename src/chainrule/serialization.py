@@ -12,6 +12,7 @@ raises :class:`SerializationError` and never gives a partial object.
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -248,19 +249,14 @@ def load(f, map_location=None, weights_only: bool = True):
     """
     check_device(map_location)
     path = _describe(f)
-    try:
-        if hasattr(f, "read"):
-            _check_magic(f)
-            header, arrays = _read_members(f)
-        else:
-            with open(f, "rb") as fh:
-                _check_magic(fh)
-                header, arrays = _read_members(fh)
-        return _decode(header["root"], arrays, {})
-    except _Invalid as e:
-        raise SerializationError(path, str(e)) from None
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except Exception as e:  # anything else a damaged archive makes NumPy or zipfile raise
-        raise SerializationError(
-            path, f"the file is damaged or truncated ({type(e).__name__}: {e})") from e
+    with contextlib.nullcontext(f) if hasattr(f, "read") else open(f, "rb") as fh:
+        try:
+            _check_magic(fh)
+            header, arrays = _read_members(fh)
+            return _decode(header["root"], arrays, {})
+        except _Invalid as e:
+            raise SerializationError(path, str(e)) from None
+        except Exception as e:  # anything else a damaged archive makes NumPy or zipfile raise
+            raise SerializationError(
+                path, "the file is damaged or truncated, or was not written by chainrule.save "
+                f"({type(e).__name__}: {e})") from e

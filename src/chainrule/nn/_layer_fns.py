@@ -13,7 +13,7 @@ from ..autograd import graph
 from ..ops import window
 from ..ops.elementwise import erf, rsqrt, tanh, where
 from ..ops.indexing import gather
-from ..ops.linalg import linear, matmul
+from ..ops.linalg import matmul
 from ..ops.reduction import mean, var
 from ..ops.shape import reshape
 

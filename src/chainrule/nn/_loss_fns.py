@@ -200,29 +200,30 @@ def _check_index_target(input: Tensor, target: Tensor) -> None:
 
 
 def _nll_terms(log_probs: Tensor, target: Tensor, weight, ignore_index: int):
-    """Per element ``-weight[t] * log_probs[..., t, ...]`` (0 where ``t == ignore_index``),
-    the weights ``weight[t]`` (0 where ignored) and the mask of counted targets."""
+    """Per element ``-weight[t] * log_probs[..., t, ...]``, 0 where ``t == ignore_index``;
+    the weights that 'mean' divides by (None when all are 1) and the mask of the counted
+    targets (None when all count). The Nones spare the common case a few graph nodes."""
     class_dim = 0 if log_probs.ndim == 1 else 1
     t = target._data.astype(np.int64)
-    keep = t != ignore_index
-    safe = np.where(keep, t, 0)
+    ignored = t == ignore_index
+    safe = np.where(ignored, 0, t)
     out_of_range = (safe < 0) | (safe >= log_probs.shape[class_dim])
     if out_of_range.any():
         raise IndexError(f"Target {safe[out_of_range].flat[0]} is out of bounds.")
-    picked = gather(log_probs, class_dim, np.expand_dims(safe, class_dim)).reshape(safe.shape)
-    keep_t = as_tensor(keep)
-    if weight is None:
-        w = as_tensor(keep.astype(log_probs._data.dtype))
-        loss = where(keep_t, -picked, 0.0)
-    else:
-        w = where(keep_t, weight[safe], 0.0)
-        loss = where(keep_t, -picked * w, 0.0)
-    return loss, w, keep_t
+    loss = -gather(log_probs, class_dim, np.expand_dims(safe, class_dim)).reshape(safe.shape)
+    w = None if weight is None else weight[safe]
+    if w is not None:
+        loss = loss * w
+    if not ignored.any():
+        return loss, w, None
+    keep = as_tensor(~ignored)
+    w = as_tensor((~ignored).astype(log_probs._data.dtype)) if w is None else where(keep, w, 0.0)
+    return where(keep, loss, 0.0), w, keep
 
 
-def _reduce_by_weight(loss: Tensor, w: Tensor, reduction: str) -> Tensor:
-    """As ``_reduce``, but 'mean' divides by the summed weights of the counted targets."""
-    if reduction == "mean":
+def _reduce_by_weight(loss: Tensor, w: Tensor | None, reduction: str) -> Tensor:
+    """As ``_reduce``, but 'mean' divides by the summed weights ``w`` of the counted targets."""
+    if reduction == "mean" and w is not None:
         return loss.sum() / w.sum()
     return _reduce(loss, reduction)
 
@@ -237,6 +238,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
     loss, w, _ = _nll_terms(input, target, weight, ignore_index)
     return _reduce_by_weight(loss, w, reduction)
+
+
+def _class_weighted(log_probs: Tensor, weight, class_dim: int) -> Tensor:
+    """``log_probs`` scaled by their class's ``weight`` (if any), for sums over classes."""
+    if weight is None:
+        return log_probs
+    return log_probs * weight.reshape(weight.shape + (1,) * (log_probs.ndim - class_dim - 1))
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -270,16 +278,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         _check_index_target(input, target)
         _check_class_weight(weight, n_classes)
     log_probs = log_softmax(input, class_dim)
-    # log-probabilities scaled by their class's weight, for the terms that sum over classes
-    weighted = log_probs if weight is None else log_probs * weight.reshape(
-        (n_classes,) + (1,) * (input.ndim - class_dim - 1))
     if probabilities:
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        weighted = _class_weighted(log_probs, weight, class_dim)
         return _reduce(-(weighted * target).sum(class_dim), reduction)
     loss, w, keep = _nll_terms(log_probs, target, weight, ignore_index)
     if label_smoothing > 0:
         # PyTorch's smoothing: a share of the loss spread uniformly over the classes.
-        smooth = where(keep, -weighted.sum(class_dim), 0.0)
+        smooth = -_class_weighted(log_probs, weight, class_dim).sum(class_dim)
+        smooth = smooth if keep is None else where(keep, smooth, 0.0)
         loss = (1 - label_smoothing) * loss + (label_smoothing / n_classes) * smooth
     return _reduce_by_weight(loss, w, reduction)

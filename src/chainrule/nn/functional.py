@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..ops.composite import log_softmax, softmax, softplus
 from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.linalg import linear
 from ._layer_fns import (
                          avg_pool2d,
                          batch_norm,
@@ -16,7 +17,6 @@ from ._layer_fns import (
                          gelu,
                          layer_norm,
                          leaky_relu,
-                         linear,
                          max_pool2d,
 )
 from ._loss_fns import binary_cross_entropy_with_logits, mse_loss

@@ -25,6 +25,9 @@ __all__ = [
     "ones_like",
     "reduction",
     "shape",
+    "stop_gradient",
+    "binary_cross_entropy_with_logits",
+    "window",
     "zeros",
     "zeros_like",
 ]

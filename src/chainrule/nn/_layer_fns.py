@@ -46,12 +46,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     _check_conv(input, weight, groups, 2)
     kernel = tuple(weight.shape[2:])
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    h, w = input.shape[2:]
     if padding == "same":
-        padding = tuple((d * (k - 1)) // 2 for k, d in zip(kernel, dilation))
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        # PyTorch pads an odd total one more on the right/bottom than on the left/top.
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        if any(t % 2 for t in totals):
+            input = _pad_right(input, [t % 2 for t in totals])
+        padding = tuple(t // 2 for t in totals)
     elif padding == "valid":
         padding = (0, 0)
     padding = _pair(padding, "padding")
+    h, w = input.shape[2:]
     oh = window.out_size(h, kernel[0], stride[0], padding[0], dilation[0])
     ow = window.out_size(w, kernel[1], stride[1], padding[1], dilation[1])
     if oh <= 0 or ow <= 0:
@@ -71,18 +77,30 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     return out.squeeze(0) if unbatched else out
 
 
+def _first(v):
+    return v[0] if isinstance(v, (tuple, list)) else v
+
+
+def _pad_right(input, extra):
+    """Zeros appended after the last rows/columns (differentiable: a concatenation)."""
+    from ..ops.shape import cat
+    for axis, n in zip((2, 3), extra):
+        if n:
+            shape = list(input.shape)
+            shape[axis] = n
+            input = cat([input, creation.zeros(*shape, dtype=input.dtype)], axis)
+    return input
+
+
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
     """1-D cross-correlation for input (N, C, L) or (C, L): a 2-D one of height 1."""
     unbatched = input.ndim == 2
     if unbatched:
         input = input.unsqueeze(0)
     _check_conv(input, weight, groups, 1)
-    one = lambda v: v[0] if isinstance(v, (tuple, list)) else v
-    pad = padding if isinstance(padding, str) else (0, one(padding))
-    if isinstance(padding, str) and padding == "same":
-        pad = (0, (one(dilation) * (weight.shape[2] - 1)) // 2)
-    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, one(stride)),
-                 pad if not isinstance(pad, str) else 0, (1, one(dilation)), groups)
+    pad = padding if isinstance(padding, str) else (0, _first(padding))
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _first(stride)), pad,
+                 (1, _first(dilation)), groups)
     out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
 
@@ -141,7 +159,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
+               training: bool = False, momentum: float | None = 0.1, eps: float = 1e-5,
+               num_batches: int = 1):
     """Normalise over the batch (and spatial) dimensions; in training, also update the
     running statistics (with the unbiased variance, as PyTorch)."""
     if input.ndim < 2:
@@ -156,7 +175,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
         mu = mean(input, axes, keepdim=True)
         v = var(input, axes, keepdim=True, correction=0)
         if running_mean is not None:
-            m = momentum
+            # momentum=None: a cumulative average over the batches seen so far.
+            m = momentum if momentum is not None else 1.0 / float(num_batches)
             running_mean._data *= 1 - m
             running_mean._data += m * mu._data.reshape(-1)
             running_var._data *= 1 - m
@@ -208,6 +228,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
               scale_grad_by_freq: bool = False, sparse: bool = False):
     """Rows of ``weight`` picked by the integer ``input``; the ``padding_idx`` row gets no
     gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported yet")
     idx = input._data if hasattr(input, "_data") else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "

@@ -19,9 +19,42 @@ from ._layer_fns import (
                          leaky_relu,
                          max_pool2d,
 )
-from ._loss_fns import binary_cross_entropy_with_logits, mse_loss
+from ._loss_fns import (
+                         binary_cross_entropy,
+                         binary_cross_entropy_with_logits,
+                         cross_entropy,
+                         huber_loss,
+                         l1_loss,
+                         mse_loss,
+                         nll_loss,
+                         smooth_l1_loss,
+)
 
-__all__ = ["avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
-           "dropout", "embedding", "flatten", "gelu", "layer_norm", "leaky_relu", "linear",
-           "log_softmax", "max_pool2d", "mse_loss", "relu", "sigmoid", "softmax", "softplus",
-           "tanh"]
+__all__ = [
+                         "avg_pool2d",
+                         "batch_norm",
+                         "binary_cross_entropy",
+                         "binary_cross_entropy_with_logits",
+                         "conv1d",
+                         "conv2d",
+                         "cross_entropy",
+                         "dropout",
+                         "embedding",
+                         "flatten",
+                         "gelu",
+                         "huber_loss",
+                         "l1_loss",
+                         "layer_norm",
+                         "leaky_relu",
+                         "linear",
+                         "log_softmax",
+                         "max_pool2d",
+                         "mse_loss",
+                         "nll_loss",
+                         "relu",
+                         "sigmoid",
+                         "smooth_l1_loss",
+                         "softmax",
+                         "softplus",
+                         "tanh",
+]

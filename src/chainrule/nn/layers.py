@@ -7,6 +7,7 @@ import math
 from .. import creation
 from ..ops.composite import log_softmax, softmax, softplus
 from ..ops.elementwise import relu, sigmoid, tanh
+from ..ops.linalg import linear
 from . import _layer_fns as F
 from . import init
 from .module import Module
@@ -43,7 +44,7 @@ class Linear(Module):
         _reset_like_pytorch(self.weight, self.bias)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -152,7 +153,9 @@ class _BatchNorm(Module):
         stats = (self.running_mean, self.running_var) if self.track_running_stats and \
             self.training or not use_batch else (None, None)
         return F.batch_norm(input, stats[0], stats[1], self.weight, self.bias, use_batch,
-                            self.momentum, self.eps)
+                            self.momentum, self.eps,
+                            int(self.num_batches_tracked.item()) if self.track_running_stats
+                            else 1)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -203,6 +206,8 @@ class Embedding(Module):
                  dtype=None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if padding_idx is not None and padding_idx < 0:
             padding_idx += num_embeddings
         self.padding_idx = padding_idx
@@ -214,7 +219,8 @@ class Embedding(Module):
                 self.weight._data[padding_idx] = 0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
 
 class Flatten(Module):

@@ -15,6 +15,7 @@ from .linalg import matmul
 __all__ = [
     "PRIMITIVES",
     "Primitive",
+    "binary_cross_entropy_with_logits",
     "composite",
     "defprim",
     "elementwise",
@@ -26,7 +27,6 @@ __all__ = [
     "reduction",
     "shape",
     "stop_gradient",
-    "binary_cross_entropy_with_logits",
     "window",
     "zeros",
     "zeros_like",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from ._util import normalize_dim
-from .elementwise import exp, log1p, relu, where
+from .elementwise import exp, log1p, maximum, where
 from .reduction import amax, logsumexp, sum
 
 
@@ -28,7 +28,8 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` (as PyTorch)."""
     z = input * beta
-    soft = (relu(z) + log1p(exp(-abs(z)))) / beta
+    # max(z, 0) rather than relu: at z = 0 its gradient is 1/2, so softplus'(0) = 1/2 exactly.
+    soft = (maximum(z, 0.0) + log1p(exp(-abs(z)))) / beta
     return where(z > threshold, input, soft)
 
 

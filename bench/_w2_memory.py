@@ -14,10 +14,12 @@ LIB is ``chainrule`` or ``torch`` (only that library is imported). MODE:
 
 Prints one JSON object. The peak RSS is the address space's high-water mark ``VmHWM`` from
 ``/proc/self/status``, reset to the current RSS at the baseline by writing ``5`` to
-``/proc/self/clear_refs``. ``getrusage(RUSAGE_SELF).ru_maxrss`` is reported too, but it is
-not usable as the measure: Linux carries the parent's peak over ``exec`` into the child's
-``ru_maxrss`` (a child of a 300 MB parent starts at 300 MB), and nothing resets it. Without
-``/proc`` (not Linux) the ``ru_maxrss`` delta is all there is, and ``method`` says so.
+``/proc/self/clear_refs``. The ``getrusage(RUSAGE_SELF).ru_maxrss`` delta is reported too,
+but it is not usable as the measure: Linux carries the parent's peak over ``exec`` into the
+child's ``ru_maxrss`` (a child of a 300 MB ``run_all.py`` starts at 300 MB, so its delta is 0),
+nothing resets it, and even from a small parent a peak reached during the set-up above the
+baseline RSS hides that much growth (1.5 MB for chainrule here). Without ``/proc`` (not Linux)
+the ``ru_maxrss`` delta is all there is, and ``method`` says so.
 """
 
 from __future__ import annotations
@@ -62,8 +64,7 @@ def main():
     lib_name, mode = sys.argv[1], sys.argv[2]
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     lib = importlib.import_module(lib_name)
-    if lib_name == "torch":
-        lib.manual_seed(0)
+    lib.manual_seed(0)
     model = mlp(lib.nn)
     x, y = make_data((128, 784))
     step = trainer(lib, model, x, y)

@@ -14,10 +14,13 @@ import import_time
 import numpy as np
 import torch
 import w1_op_overhead
+import w2_mlp_step
 import w3_large_chain
 import w4_hessian
 import w5_deep_backward
+import w7_cnn_step
 from _common import fmt_time
+from _train import implementations
 
 import chainrule
 
@@ -42,6 +45,7 @@ def machine_info():
          f"chainrule {chainrule.__version__}, torch {torch.__version__}"),
         f"- torch.get_num_threads() = {torch.get_num_threads()} (torch left at its defaults)",
         f"- {jax_info()}",
+        f"- W2/W7 chainrule side: {implementations(chainrule)}",
     ]
 
 
@@ -66,11 +70,13 @@ def table(rows):
 
 def main():
     rows = []
-    for mod in (w1_op_overhead, w3_large_chain, w4_hessian, w5_deep_backward, import_time):
+    for mod in (w1_op_overhead, w2_mlp_step, w3_large_chain, w4_hessian, w5_deep_backward,
+                w7_cnn_step, import_time):
         print(f"running {mod.__name__} ...", file=sys.stderr, flush=True)
         rows += mod.run()
-    note = ("Times are best-of-N wall clock (time.perf_counter, gc disabled while timing). "
-            "Ratio < 1 means chainrule is faster.")
+    note = ("Times are best-of-N wall clock (time.perf_counter, gc disabled while timing; W2 and "
+            "W7 also give the median step). Ratio < 1 means chainrule is faster (uses less memory "
+            "for the MB rows).")
     print("\n".join(["# chainrule benchmark results", "", *machine_info(), "",
                      *table(rows), "", note]))
 

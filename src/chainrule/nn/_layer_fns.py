@@ -12,7 +12,6 @@ from .. import creation
 from ..autograd import graph
 from ..ops import window
 from ..ops.elementwise import erf, rsqrt, tanh, where
-from ..ops.indexing import gather
 from ..ops.linalg import matmul
 from ..ops.reduction import mean, var
 from ..ops.shape import reshape
@@ -129,15 +128,23 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Maximum over each window; the gradient goes to the first maximal element, as in
     PyTorch."""
-    wins, shape, unbatched = _windows(input, kernel_size, stride, padding, dilation, -np.inf,
-                                      ceil_mode, "max_pool2d")
-    idx = np.argmax(wins._data, axis=2)[:, :, None, :]
-    out = reshape(gather(wins, 2, graph.wrap(idx)), *shape)
-    if unbatched:
-        out = out.squeeze(0)
+    if ceil_mode:
+        raise NotImplementedError("max_pool2d with ceil_mode=True is not supported yet")
     if return_indices:
         raise NotImplementedError("max_pool2d(return_indices=True) is not supported yet")
-    return out
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == () else _pair(stride, "stride")
+    padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                           f"pad={padding[0]}, kernel_size={kernel[0]}")
+    params = {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    values, params["mask"] = window.window_max(input._data, **params)
+    out = graph.record(window.pool_select_p, values, (input,), (input._data,), params)
+    return out.squeeze(0) if unbatched else out
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

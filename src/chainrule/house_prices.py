@@ -52,7 +52,8 @@ def _read_csv(path: str, what: str):
         raise InputError(f"{what} file not found: {path}")
     try:
         df = pd.read_csv(p)
-    except Exception as e:  # pandas raises many types for malformed files
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError,
+            OSError) as e:
         raise InputError(f"cannot read {what} file {path}: {e}") from None
     if df.empty:
         raise InputError(f"{what} file {path} has no rows")

@@ -6,7 +6,6 @@ with the Agg backend and its output folder in tmp_path.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,13 +138,12 @@ def test_optimizers(tmp_path):
     check_png(tmp_path / "activations.png", min_height=250, min_width=800)
 
 
-def test_optimizers_adam_few_steps(tmp_path):
-    """Adam gets close to a minimum quickly; the default output folder is runs/examples/."""
-    out = run_example("optimizers.py", "--steps", 100, cwd=tmp_path)
-    adam = re.findall(r"^Adam\s+from .* f = (\S+)", out, flags=re.MULTILINE)
-    assert len(adam) == 4 and all(float(f) < 1e-3 for f in adam)
-    assert (tmp_path / "runs" / "examples" / "himmelblau.png").is_file()
-    assert (tmp_path / "runs" / "examples" / "activations.png").is_file()
+def test_optimizers_default_output_folder(tmp_path):
+    """Without --out the plots go to runs/examples/ (git-ignored) below the current folder."""
+    out = run_example("optimizers.py", "--steps", 20, cwd=tmp_path)
+    assert len(re.findall(r" -> \(", out)) == 12
+    for name in ("himmelblau.png", "activations.png"):
+        check_png(tmp_path / "runs" / "examples" / name)
 
 
 # ---------------------------------------------------------------- digits.py
@@ -163,18 +161,11 @@ def test_digits_defaults_reach_95_percent(tmp_path):
 def test_digits_mlp_quick(tmp_path):
     pytest.importorskip("sklearn")
     out = run_example("digits.py", "--model", "mlp", "--epochs", 3, cwd=tmp_path)
-    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss ([\d.]+)", out, flags=re.MULTILINE)]
+    losses = re.findall(r"^epoch\s+\d+\s+loss ([\d.]+)", out, flags=re.MULTILINE)
+    losses = [float(v) for v in losses]
     assert len(losses) == 3 and losses[-1] < losses[0]
     accuracy = float(re.search(r"^test accuracy: ([\d.]+)$", out, flags=re.MULTILINE).group(1))
     assert accuracy > 0.8
 
 
 # ---------------------------------------------------------------- style
-
-def test_examples_are_ruff_clean():
-    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
-    if ruff is None:
-        pytest.skip("ruff is not installed")
-    proc = subprocess.run([ruff, "check", str(EXAMPLES)], capture_output=True, text=True,
-                          cwd=EXAMPLES.parent, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -54,7 +54,8 @@ def _read_csv(path: str, what: str):
         df = pd.read_csv(p)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError,
             OSError) as e:
-        raise InputError(f"cannot read {what} file {path}: {e}") from None
+        reason = " ".join(str(e).split())  # pandas' messages span lines; keep one
+        raise InputError(f"cannot read {what} file {path}: {reason}") from None
     if df.empty:
         raise InputError(f"{what} file {path} has no rows")
     return df
@@ -81,6 +82,8 @@ def load_data(cfg: Config):
                                                            else "")
         raise InputError(f"target column {target!r} is not in {cfg.train}; its columns are: "
                          f"{cols}")
+    if cfg.id_column is not None and cfg.id_column not in train.columns:
+        raise InputError(f"id column {cfg.id_column!r} is not in {cfg.train}")
     id_col = cfg.id_column or ("Id" if "Id" in train.columns else None)
     test = None
     if cfg.test is not None:
@@ -91,6 +94,12 @@ def load_data(cfg: Config):
             extra = sorted(set(test.columns) - set(expected) - {target})
             raise InputError(f"the test file's columns do not match the training file's "
                              f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})")
+        import pandas as pd
+        for c in train.select_dtypes(include="number").columns:
+            if c != target and c in test.columns and (
+                    pd.to_numeric(test[c], errors="coerce").isna().sum() > test[c].isna().sum()):
+                raise InputError(f"column {c!r} is numeric in the training file but has text "
+                                 f"values in the test file")
     return train, test, target, id_col
 
 
@@ -102,6 +111,8 @@ def log_target(df, target: str) -> np.ndarray:
     if y.isna().any():
         raise InputError(f"target column {target!r} has {int(y.isna().sum())} empty or "
                          "non-numeric values")
+    if not np.isfinite(y).all():
+        raise InputError(f"target column {target!r} has infinite values")
     if (y <= 0).any():
         raise InputError(f"target column {target!r} must be positive (it is modelled as a log "
                          "price)")
@@ -262,6 +273,11 @@ def run(cfg: Config) -> dict:
     train, test, target, id_col = load_data(cfg)
     y = log_target(train, target)
     features = train.drop(columns=[c for c in (target, id_col) if c is not None])
+    if features.shape[1] == 0:
+        raise InputError("the data has no feature columns besides the target and the id")
+    out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {cfg.out} exists and is not a folder")
     if cfg.folds < 2 or cfg.folds > len(train):
         raise InputError(f"--folds must be between 2 and the number of rows ({len(train)})")
     progress = Progress(cfg)
@@ -286,7 +302,6 @@ def run(cfg: Config) -> dict:
     prep = Preprocessor().fit(features)
     predict, final = fit(cfg, prep.transform(features), y,
                          progress=progress.stage("all data"))
-    out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     ids = train[id_col] if id_col is not None else np.arange(1, len(train) + 1)
     if test is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import forward_ad, graph
+from . import forward_ad, graph, profiler
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .engine import run_backward
 from .function import Function, FunctionCtx, custom_jvp, custom_vjp

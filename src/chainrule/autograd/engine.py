@@ -8,11 +8,13 @@ recursion, no dependency-counting pass, and each gradient is popped once it is c
 from __future__ import annotations
 
 import heapq
+import time
 
 import numpy as np
 
 from . import graph
 from .grad_mode import _state
+from .grad_mode import debug_state as _debug
 from .grad_mode import forward_state as _fw_state
 from .graph import Node
 
@@ -97,6 +99,38 @@ def _saved_values(node: Node, create_graph: bool):
     return vals, ans
 
 
+def _debug_before(node: Node, g) -> float:
+    """Graph drawing keeps the gradient that reached the node; the profiler starts a clock."""
+    info = getattr(node, "debug", None)
+    if _debug.values and info is not None:
+        info["grad"] = g._data if isinstance(g, graph.Tensor) else np.asarray(g)
+    return time.perf_counter() if _debug.profiler is not None else 0.0
+
+
+def _debug_after(node: Node, started: float) -> None:
+    if _debug.profiler is not None:
+        _debug.profiler.add(node.name(), time.perf_counter() - started)
+
+
+def _check_finite(node: Node, i: int, gi) -> None:
+    """Anomaly mode: stop at the first NaN or Inf a backward function produces, and say where
+    the operation was created."""
+    a = gi._data if isinstance(gi, graph.Tensor) else np.asarray(gi)
+    if a.dtype.kind != "f" or np.isfinite(a).all():
+        return
+    what = "nan" if np.isnan(a).any() else "inf"
+    message = f"Function '{node.name()}' returned {what} values in its {i}th output."
+    stack = (getattr(node, "debug", None) or {}).get("stack")
+    if stack:
+        import os
+        import traceback
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        user = [f for f in stack if not os.path.abspath(f.filename).startswith(package)]
+        message += ("\nTraceback of the forward call that caused the error (most recent call "
+                    "last):\n" + "".join(traceback.format_list(user or stack)).rstrip())
+    raise RuntimeError(message)
+
+
 def _run_hooks(hooks, g, create_graph):
     for hook in hooks:
         t = g if create_graph else graph.wrap(g)
@@ -160,6 +194,9 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     owner._grad = gt if owner._grad is None else owner._grad + gt
             if capture_nodes is not None and node in capture_nodes:
                 captured[capture_nodes[node]] = g
+            debug = _debug.on
+            if debug:
+                started = _debug_before(node, g)
             prim = node.prim
             vals, ans = _saved_values(node, create_graph)
             params = node.params
@@ -170,6 +207,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 gi = vjps[i](g, ans, *vals, **params)
                 if gi is None:
                     continue
+                if debug and _debug.anomaly:
+                    _check_finite(node, i, gi)
                 if type(parent) is Node:
                     shape = parent.out_shape
                     dtype = parent.out_dtype
@@ -190,6 +229,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 else:
                     prev = leaf_grads.get(parent)
                     leaf_grads[parent] = gi if prev is None else prev + gi
+            if debug:
+                _debug_after(node, started)
             if not retain_graph:
                 node.release()
 

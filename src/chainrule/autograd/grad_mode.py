@@ -95,3 +95,20 @@ class set_grad_enabled(_GradModeContext):
     @staticmethod
     def _fresh(ctx):
         return set_grad_enabled(ctx._target)
+
+
+class _DebugState:
+    """Opt-in instrumentation (anomaly detection, value capture for graph drawing, the
+    profiler). ``on`` is the one flag the recorder and the engine test, so all of it is free
+    while off."""
+
+    on = False
+    anomaly = False
+    values = False
+    profiler = None
+
+    def refresh(self) -> None:
+        self.on = self.anomaly or self.values or self.profiler is not None
+
+
+debug_state = _DebugState()

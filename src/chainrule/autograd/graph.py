@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 
 from .grad_mode import _state
+from .grad_mode import debug_state as _debug
 from .grad_mode import forward_state as _fw_state
 
 Tensor = None  # bound by chainrule.tensor once the class exists (the two modules need each other)
@@ -29,11 +30,13 @@ class Node:
     their shapes only), ``inputs`` the input Tensors for a recorded (create_graph) backward,
     ``ans`` the output's array when the rules need it. ``out_shape``/``out_dtype`` describe the
     output, which is the gradient's target shape and dtype for the nodes that consume it.
+    ``debug`` exists only while instrumentation is on (anomaly mode, value capture).
     """
 
     __slots__ = (
         "__weakref__",
         "ans",
+        "debug",
         "freed",
         "hooks",
         "inputs",
@@ -166,6 +169,8 @@ def record(prim, out, args, arrays, params):
         return t
     if _state.enabled:
         _record_node(prim, t, args, arrays, params)
+        if _debug.on and t.grad_fn is not None:
+            _debug_node(t.grad_fn, t._data)
     if _fw_state.active:
         from .forward_ad import propagate
         propagate(prim, t, args, params)
@@ -215,6 +220,17 @@ def _record_node(prim, t, args, arrays, params) -> None:
         node.ans = node.out_vc = None
     t.grad_fn = node
     t._requires_grad = True
+
+
+def _debug_node(node, value) -> None:
+    """Anomaly mode keeps where the node was created; graph drawing keeps its value."""
+    info = {}
+    if _debug.anomaly:
+        import traceback
+        info["stack"] = traceback.extract_stack()[:-3]
+    if _debug.values:
+        info["value"] = value
+    node.debug = info
 
 
 def apply(prim, args, params):

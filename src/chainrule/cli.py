@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     hp.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     sub.add_parser("tour", help="the source tutorials' small gradient-descent examples")
+    from .explain import cli as explain_cli
+    explain_cli.add_parsers(sub)
     return parser
 
 
@@ -66,5 +68,8 @@ def main(argv=None) -> int:
             print(f"chainrule house-prices: error: {e}", file=sys.stderr)
             return 2
         return 0
+    if args.command in ("diff", "graph"):
+        from .explain import cli as explain_cli
+        return explain_cli.run(args)
     parser.print_help()
     return 0

@@ -1,0 +1,1 @@
+"""Derivatives explained: the four ways to differentiate compared on one function."""

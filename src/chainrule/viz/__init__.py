@@ -1,0 +1,1 @@
+"""Pictures of computation graphs (being written)."""

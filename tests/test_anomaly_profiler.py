@@ -100,6 +100,6 @@ def test_profiler_is_free_when_off():
     assert sum(e.count for e in prof.key_averages()) == count
     with profiler.record_function("outside"):
         pass
-    with pytest.raises(RuntimeError, match="already enabled"):
-        with profiler.profile(), profiler.profile():
-            pass
+    with pytest.raises(RuntimeError, match="already enabled"), profiler.profile(), \
+            profiler.profile():
+        pass

@@ -104,23 +104,30 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     return out.squeeze(0) if unbatched else out
 
 
-def _windows(input, kernel_size, stride, padding, dilation, value, ceil_mode, name):
+def _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, name) -> dict:
+    """Kernel, stride (the kernel by default), padding and dilation as pairs, checked."""
     if ceil_mode:
         raise NotImplementedError(f"{name} with ceil_mode=True is not supported yet")
-    unbatched = input.ndim == 3
-    if unbatched:
-        input = input.unsqueeze(0)
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == () else _pair(stride, "stride")
     padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                            f"pad={padding[0]}, kernel_size={kernel[0]}")
+    return {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+
+
+def _windows(input, kernel_size, stride, padding, dilation, value, ceil_mode, name):
+    """The input's windows as (N, C, kh*kw, L) via im2col, and the pooled output shape."""
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    geometry = _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, name)
+    kernel = geometry["kernel"]
     n, c, h, w = input.shape
-    oh = window.out_size(h, kernel[0], stride[0], padding[0], dilation[0])
-    ow = window.out_size(w, kernel[1], stride[1], padding[1], dilation[1])
-    cols = window.unfold_p(input, kernel=kernel, stride=stride, padding=padding,
-                           dilation=dilation, value=value)
+    oh, ow = (window.out_size(size, k, st, p, d) for size, k, st, p, d in zip(
+        (h, w), kernel, geometry["stride"], geometry["padding"], geometry["dilation"]))
+    cols = window.unfold_p(input, value=value, **geometry)
     return reshape(cols, n, c, kernel[0] * kernel[1], oh * ow), (n, c, oh, ow), unbatched
 
 
@@ -128,20 +135,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Maximum over each window; the gradient goes to the first maximal element, as in
     PyTorch."""
-    if ceil_mode:
-        raise NotImplementedError("max_pool2d with ceil_mode=True is not supported yet")
     if return_indices:
         raise NotImplementedError("max_pool2d(return_indices=True) is not supported yet")
+    params = _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    kernel = _pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None or stride == () else _pair(stride, "stride")
-    padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
-    if any(p > k // 2 for p, k in zip(padding, kernel)):
-        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                           f"pad={padding[0]}, kernel_size={kernel[0]}")
-    params = {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
     values, params["mask"] = window.window_max(input._data, **params)
     out = graph.record(window.pool_select_p, values, (input,), (input._data,), params)
     return out.squeeze(0) if unbatched else out

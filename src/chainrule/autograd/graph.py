@@ -170,7 +170,7 @@ def record(prim, out, args, arrays, params):
     if _state.enabled:
         _record_node(prim, t, args, arrays, params)
         if _debug.on and t.grad_fn is not None:
-            _debug_node(t.grad_fn, t._data)
+            _debug_node(t.grad_fn, t._data, arrays)
     if _fw_state.active:
         from .forward_ad import propagate
         propagate(prim, t, args, params)
@@ -222,14 +222,16 @@ def _record_node(prim, t, args, arrays, params) -> None:
     t._requires_grad = True
 
 
-def _debug_node(node, value) -> None:
-    """Anomaly mode keeps where the node was created; graph drawing keeps its value."""
+def _debug_node(node, value, inputs) -> None:
+    """Anomaly mode keeps where the node was created; graph drawing keeps its value and its
+    inputs' values."""
     info = {}
     if _debug.anomaly:
         import traceback
         info["stack"] = traceback.extract_stack()[:-3]
     if _debug.values:
         info["value"] = value
+        info["inputs"] = inputs
     node.debug = info
 
 

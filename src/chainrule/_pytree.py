@@ -79,15 +79,3 @@ def _build(td: TreeDef, it):
     if kind == "list":
         return children
     return dict(zip(td.meta, children))
-
-
-def tree_map(fn, tree, *rest):
-    """Apply ``fn`` leafwise over one or several pytrees of the same structure."""
-    leaves, td = tree_flatten(tree)
-    others = []
-    for r in rest:
-        rl, rtd = tree_flatten(r)
-        if rtd != td:
-            raise ValueError(f"pytree structures differ: {td} and {rtd}")
-        others.append(rl)
-    return tree_unflatten(td, [fn(*xs) for xs in zip(leaves, *others)])

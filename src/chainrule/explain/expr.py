@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -377,16 +378,7 @@ def _eval(node, env):
         a, b = _eval(node[2], env), _eval(node[3], env)
         if not isinstance(a, cr.Tensor) and not isinstance(b, cr.Tensor):
             a = _as_tensor(a)  # two numbers: IEEE arithmetic (1/0 = inf), not Python's
-        op = node[1]
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        return a ** b
+        return _ARITHMETIC[node[1]](a, b)
     if kind == "call":
         f = FUNCTIONS[node[1]]
         args = [_eval(a, env) for a in node[2]]
@@ -396,6 +388,10 @@ def _eval(node, env):
             args = [_as_tensor(args[0])]
         return f.chainrule(*args)
     raise AssertionError(kind)
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+               "**": operator.pow}
 
 
 def _to_sympy(node, sp, symbols):
@@ -420,16 +416,9 @@ def _to_sympy(node, sp, symbols):
         return _to_sympy(node[1], sp, symbols)
     if kind == "bin":
         a, b = _to_sympy(node[2], sp, symbols), _to_sympy(node[3], sp, symbols)
-        op = node[1]
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        return _sympy_pow(sp, a, b)
+        if node[1] == "**":
+            return _sympy_pow(sp, a, b)
+        return _ARITHMETIC[node[1]](a, b)
     if kind == "call":
         f = FUNCTIONS[node[1]]
         return f.sympy(sp, *[_to_sympy(a, sp, symbols) for a in node[2]])

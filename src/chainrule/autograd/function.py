@@ -199,16 +199,24 @@ class custom_vjp:
     def __init__(self, fun) -> None:
         self.fun = fun
         self.fwd = self.bwd = None
+        self._function = None
         self.__name__ = getattr(fun, "__name__", "custom_vjp")
         self.__doc__ = getattr(fun, "__doc__", None)
 
     def defvjp(self, fwd, bwd) -> None:
         self.fwd, self.bwd = fwd, bwd
+        self._function = None
 
     def __call__(self, *args):
         if self.fwd is None:
             raise RuntimeError(f"No VJP defined for custom_vjp function {self.__name__} using "
                                "defvjp.")
+        if self._function is None:
+            self._function = self._make_function()
+        return self._function.apply(*args)
+
+    def _make_function(self):
+        """The Function (made once) whose forward and backward are fwd and bwd."""
         owner = self
 
         class _Fn(Function):
@@ -231,7 +239,7 @@ class custom_vjp:
                                           f"custom_vjp function ({owner.__name__}).")
 
         _Fn.__name__ = self.__name__
-        return _Fn.apply(*args)
+        return _Fn
 
 
 class custom_jvp:
@@ -242,17 +250,25 @@ class custom_jvp:
     def __init__(self, fun) -> None:
         self.fun = fun
         self.jvp_rule = None
+        self._function = None
         self.__name__ = getattr(fun, "__name__", "custom_jvp")
         self.__doc__ = getattr(fun, "__doc__", None)
 
     def defjvp(self, jvp_rule):
         self.jvp_rule = jvp_rule
+        self._function = None
         return jvp_rule
 
     def __call__(self, *args):
         if self.jvp_rule is None:
             raise RuntimeError(f"No JVP defined for custom_jvp function {self.__name__} using "
                                "defjvp.")
+        if self._function is None:
+            self._function = self._make_function()
+        return self._function.apply(*args)
+
+    def _make_function(self):
+        """The Function (made once) whose forward is fun and whose rules come from jvp_rule."""
         owner = self
 
         class _Fn(Function):
@@ -288,4 +304,4 @@ class custom_jvp:
                 return tuple(next(it) if t is not None else None for t in tangents)
 
         _Fn.__name__ = self.__name__
-        return _Fn.apply(*args)
+        return _Fn

@@ -192,28 +192,46 @@ def _function_jvp(i, t, ans, *inputs, ctx, output):
     return out
 
 
-class custom_vjp:
-    """JAX's ``custom_vjp``: ``f.defvjp(f_fwd, f_bwd)`` where ``f_fwd(*args)`` returns
-    ``(out, residuals)`` and ``f_bwd(residuals, g)`` a tuple with one gradient per argument."""
+class _CustomRule:
+    """What custom_vjp and custom_jvp share: the wrapped function's name and docstring, and one
+    Function built from the rules on first call (and rebuilt when the rules change)."""
+
+    _missing = ""
 
     def __init__(self, fun) -> None:
         self.fun = fun
-        self.fwd = self.bwd = None
         self._function = None
-        self.__name__ = getattr(fun, "__name__", "custom_vjp")
+        self.__name__ = getattr(fun, "__name__", type(self).__name__)
         self.__doc__ = getattr(fun, "__doc__", None)
+
+    def _ready(self) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, *args):
+        if not self._ready():
+            raise RuntimeError(self._missing.format(name=self.__name__))
+        if self._function is None:
+            self._function = self._make_function()
+            self._function.__name__ = self.__name__
+        return self._function.apply(*args)
+
+
+class custom_vjp(_CustomRule):
+    """JAX's ``custom_vjp``: ``f.defvjp(f_fwd, f_bwd)`` where ``f_fwd(*args)`` returns
+    ``(out, residuals)`` and ``f_bwd(residuals, g)`` a tuple with one gradient per argument."""
+
+    _missing = "No VJP defined for custom_vjp function {name} using defvjp."
+
+    def __init__(self, fun) -> None:
+        super().__init__(fun)
+        self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd) -> None:
         self.fwd, self.bwd = fwd, bwd
         self._function = None
 
-    def __call__(self, *args):
-        if self.fwd is None:
-            raise RuntimeError(f"No VJP defined for custom_vjp function {self.__name__} using "
-                               "defvjp.")
-        if self._function is None:
-            self._function = self._make_function()
-        return self._function.apply(*args)
+    def _ready(self) -> bool:
+        return self.fwd is not None
 
     def _make_function(self):
         """The Function (made once) whose forward and backward are fwd and bwd."""
@@ -238,34 +256,27 @@ class custom_vjp:
                 raise NotImplementedError(f"can't apply forward-mode autodiff (jvp) to a "
                                           f"custom_vjp function ({owner.__name__}).")
 
-        _Fn.__name__ = self.__name__
         return _Fn
 
 
-class custom_jvp:
+class custom_jvp(_CustomRule):
     """JAX's ``custom_jvp``: ``@f.defjvp`` on ``f_jvp(primals, tangents)`` returning
     ``(out, tangent_out)``. Reverse mode comes from the same rule: it is linear in the
     tangents, so its transpose is a gradient with respect to them."""
 
+    _missing = "No JVP defined for custom_jvp function {name} using defjvp."
+
     def __init__(self, fun) -> None:
-        self.fun = fun
+        super().__init__(fun)
         self.jvp_rule = None
-        self._function = None
-        self.__name__ = getattr(fun, "__name__", "custom_jvp")
-        self.__doc__ = getattr(fun, "__doc__", None)
 
     def defjvp(self, jvp_rule):
         self.jvp_rule = jvp_rule
         self._function = None
         return jvp_rule
 
-    def __call__(self, *args):
-        if self.jvp_rule is None:
-            raise RuntimeError(f"No JVP defined for custom_jvp function {self.__name__} using "
-                               "defjvp.")
-        if self._function is None:
-            self._function = self._make_function()
-        return self._function.apply(*args)
+    def _ready(self) -> bool:
+        return self.jvp_rule is not None
 
     def _make_function(self):
         """The Function (made once) whose forward is fun and whose rules come from jvp_rule."""
@@ -303,5 +314,4 @@ class custom_jvp:
                 it = iter(gs_)
                 return tuple(next(it) if t is not None else None for t in tangents)
 
-        _Fn.__name__ = self.__name__
         return _Fn

@@ -91,20 +91,26 @@ def _prod_partials(ans, x, axis, keepdims):
     return permute_p(others, axes=tuple(np.argsort(order)))
 
 
+def _weighted_sum_rules(weights):
+    """JVP rules of a reduction whose derivative weights each element: the tangent is the
+    weighted sum over the reduced axes (also for a tangent carrying several directions)."""
+
+    def jvp(t, ans, x, axis, keepdims):
+        return sum_p(t * weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
+
+    def batched(i, t, ans, x, axis, keepdims):
+        return sum_p(t * weights(ans, x, axis, keepdims), axis=shift_axes(axis, x.ndim),
+                     keepdims=keepdims)
+
+    return (jvp,), batched
+
+
 def _prod_vjp(g, ans, x, axis, keepdims):
     return _expand_back(g, x, axis, keepdims) * _prod_partials(ans, x, axis, keepdims)
 
 
-def _prod_jvp(t, ans, x, axis, keepdims):
-    return sum_p(t * _prod_partials(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
-
-
-def _prod_batched(i, t, ans, x, axis, keepdims):
-    return sum_p(t * _prod_partials(ans, x, axis, keepdims), axis=shift_axes(axis, x.ndim),
-                 keepdims=keepdims)
-
-
-prod_p = defprim("prod", _prod, vjps=(_prod_vjp,), jvps=(_prod_jvp,), save_ans=True,
+_prod_jvps, _prod_batched = _weighted_sum_rules(_prod_partials)
+prod_p = defprim("prod", _prod, vjps=(_prod_vjp,), jvps=_prod_jvps, save_ans=True,
                  batch_jvp=_prod_batched,
                  node_name=_by_dim("Prod"),
                  test=C.cases((((3, 4),), {"axis": None, "keepdims": False}),
@@ -125,15 +131,6 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
     return _expand_back(g, x, axis, keepdims) * _extremum_weights(ans, x, axis, keepdims)
 
 
-def _extremum_jvp(t, ans, x, axis, keepdims):
-    return sum_p(t * _extremum_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
-
-
-def _extremum_batched(i, t, ans, x, axis, keepdims):
-    return sum_p(t * _extremum_weights(ans, x, axis, keepdims), axis=shift_axes(axis, x.ndim),
-                 keepdims=keepdims)
-
-
 def _amax(x, axis, keepdims):
     return np.amax(x, axis=axis, keepdims=keepdims)
 
@@ -147,10 +144,11 @@ def _amin(x, axis, keepdims):
 _extremum_cases = C.cases((((3, 4),), {"axis": None, "keepdims": False}),
                           (((3, 4),), {"axis": (1,), "keepdims": False}),
                           (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}))
-amax_p = defprim("amax", _amax, vjps=(_extremum_vjp,), jvps=(_extremum_jvp,), save_ans=True,
+_extremum_jvps, _extremum_batched = _weighted_sum_rules(_extremum_weights)
+amax_p = defprim("amax", _amax, vjps=(_extremum_vjp,), jvps=_extremum_jvps, save_ans=True,
                  batch_jvp=_extremum_batched,
                  test=_extremum_cases)
-amin_p = defprim("amin", _amin, vjps=(_extremum_vjp,), jvps=(_extremum_jvp,), save_ans=True,
+amin_p = defprim("amin", _amin, vjps=(_extremum_vjp,), jvps=_extremum_jvps, save_ans=True,
                  batch_jvp=_extremum_batched,
                  test=_extremum_cases)
 
